@@ -1,0 +1,149 @@
+/* Option values, rule loading and -D overrides for the driver. */
+#include "tools/cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compiler/sema.h"
+#include "grammar/parse.h"
+
+int cli_long(const char *opt, const char *val, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(val, &end, 10);
+    if (end == val || *end || errno) {
+        fprintf(stderr, "symopt: option %s: '%s' is not an integer\n", opt,
+                val);
+        return -1;
+    }
+    if (v < lo || v > hi) {
+        fprintf(stderr, "symopt: option %s: %ld is out of range [%ld, %ld]\n",
+                opt, v, lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_u64(const char *opt, const char *val, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    if (*val == '-' || *val == '\0') {
+        fprintf(stderr, "symopt: option %s: '%s' is not a non-negative "
+                        "integer\n", opt, val);
+        return -1;
+    }
+    unsigned long long v = strtoull(val, &end, 10);
+    if (*end || errno) {
+        fprintf(stderr, "symopt: option %s: '%s' is not a non-negative "
+                        "integer\n", opt, val);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_double(const char *opt, const char *val, double lo, double hi,
+               double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(val, &end);
+    if (end == val || *end || errno || !isfinite(v)) {
+        fprintf(stderr, "symopt: option %s: '%s' is not a finite number\n",
+                opt, val);
+        return -1;
+    }
+    if (v < lo || v > hi) {
+        fprintf(stderr, "symopt: option %s: %g is out of range [%g, %g]\n",
+                opt, v, lo, hi);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+const char *cli_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        fprintf(stderr, "symopt: option %s needs a value\n", argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+Rule *cli_load_rule(Arena *a, const char *path)
+{
+    Source *src = arena_alloc(a, sizeof *src);
+    if (source_read_file(src, path) < 0) {
+        fprintf(stderr, "symopt: cannot read '%s': %s\n", path,
+                strerror(errno));
+        return NULL;
+    }
+    /* Keep the text in the arena so it lives as long as the rule. */
+    char *text = arena_strndup(a, src->text, src->len);
+    source_free(src);
+    src->text = text;
+    src->len = strlen(text) < src->len ? src->len : strlen(text);
+    src->path = arena_strdup(a, path);
+
+    Diag d;
+    diag_init(&d, src, stderr);
+    Rule *r = parse_rule(a, src, &d);
+    if (r && !sema_check(r, &d))
+        r = NULL;
+    if (d.nerrors)
+        fprintf(stderr, "%s: %d error%s\n", path, d.nerrors,
+                d.nerrors == 1 ? "" : "s");
+    return d.nerrors ? NULL : r;
+}
+
+int cli_define(CliDefines *d, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg) {
+        fprintf(stderr, "symopt: option -D: '%s' is not name=value\n", arg);
+        return -1;
+    }
+    if (d->n == (int)(sizeof d->name / sizeof *d->name)) {
+        fprintf(stderr, "symopt: option -D: too many overrides\n");
+        return -1;
+    }
+    double v;
+    if (cli_double("-D", eq + 1, -HUGE_VAL, HUGE_VAL, &v) < 0)
+        return -1;
+    d->name[d->n] = strndup(arg, (size_t)(eq - arg));
+    d->value[d->n++] = v;
+    return 0;
+}
+
+int cli_apply_defines(const CliDefines *d, Rule *r, const char *path)
+{
+    for (int i = 0; i < d->n; i++) {
+        int k = 0;
+        while (k < r->nparams && strcmp(r->params[k].name, d->name[i]))
+            k++;
+        if (k == r->nparams) {
+            fprintf(stderr, "symopt: option -D: rule '%s' in %s has no "
+                            "hyperparameter '%s'", r->name, path, d->name[i]);
+            for (int j = 0; j < r->nparams; j++)
+                fprintf(stderr, "%s%s", j ? ", " : " (it has: ",
+                        r->params[j].name);
+            fputs(r->nparams ? ")\n" : " (it has none)\n", stderr);
+            return -1;
+        }
+        r->params[k].value = d->value[i];
+    }
+    return 0;
+}
+
+bool cli_tty(void)
+{
+    return isatty(2);
+}

@@ -1,0 +1,45 @@
+/* The `symopt` command: picks the subcommand and hands it its arguments. */
+#include <stdio.h>
+#include <string.h>
+
+#include "tools/cmds.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int, char **);
+    const char *help;
+} commands[] = {
+    {"check", cmd_check, "check FILE...          report errors in rules"},
+    {"fmt", cmd_fmt, "fmt FILE               print a rule in canonical form"},
+    {"compile", cmd_compile,
+     "compile FILE -o X.o    write an object file and a C header"},
+    {"train", cmd_train, "train FILE [options]   train an MLP with a rule"},
+    {"evolve", cmd_evolve, "evolve [options]       search for new rules"},
+};
+
+static void usage(FILE *out)
+{
+    fputs("usage: symopt COMMAND [ARGS]\n\ncommands:\n", out);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(out, "  %s\n", commands[i].help);
+    fputs("\n'symopt COMMAND --help' describes a command's options.\n", out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "symopt: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
