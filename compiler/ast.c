@@ -105,6 +105,7 @@ Rule *ast_clone(Arena *a, const Rule *r)
     Rule *c = arena_alloc(a, sizeof *c);
     *c = *r;
     c->name = arena_strdup(a, r->name);
+    c->doc = r->doc ? arena_strdup(a, r->doc) : NULL;
 
     c->params = arena_alloc(a, sizeof(Param) * (r->nparams + 1));
     for (int i = 0; i < r->nparams; i++) {

@@ -114,6 +114,8 @@ typedef struct Stmt {
 } Stmt;
 
 typedef struct Rule {
+    const char *doc; /* the comment lines just before `rule`, each with its
+                        '#', joined by newlines; NULL if none */
     const char *name;
     Span span; /* the rule's name */
     Param *params;
@@ -139,7 +141,7 @@ Node *ast_call(Arena *a, FnKind fn, int nargs, Node **args);
 Node *ast_clone_node(Arena *a, const Node *n);
 Rule *ast_clone(Arena *a, const Rule *r);
 
-/* Structural equality, ignoring spans and sema results: the equality of
+/* Structural equality, ignoring spans, docs and sema results: the equality of
  * parse(print(ast)) == ast. Numbers compare bit for bit (NaN == NaN). */
 bool ast_equal_node(const Node *x, const Node *y);
 bool ast_equal(const Rule *x, const Rule *y);
