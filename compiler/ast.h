@@ -143,7 +143,7 @@ Rule *ast_clone(Arena *a, const Rule *r);
 
 /* Structural equality, ignoring spans, docs and sema results: the
  * equality of parse(print(ast)) == ast. Numbers compare bit for bit
- * (NaN == NaN).
+ * (NaN == NaN). */
 bool ast_equal_node(const Node *x, const Node *y);
 bool ast_equal(const Rule *x, const Rule *y);
 
