@@ -104,6 +104,7 @@ Rule *ast_clone(Arena *a, const Rule *r)
 {
     Rule *c = arena_alloc(a, sizeof *c);
     *c = *r;
+    c->arena = a;
     c->name = arena_strdup(a, r->name);
     c->doc = r->doc ? arena_strdup(a, r->doc) : NULL;
 

@@ -126,6 +126,8 @@ typedef struct Rule {
     int nstmts;
     Node *ret; /* the returned update; trainer does w = w - ret */
     Span ret_span;
+    Arena *arena; /* where sema allocates local_names; parse_rule and
+                     ast_clone set it, code building a Rule by hand must */
     /* Filled in by sema. */
     int lr_param;       /* index of the `lr` parameter, or -1 */
     int nlocals;
