@@ -40,6 +40,13 @@ def gradient(t):
     return np.ldexp(k, ((i + 2 * t) % 13) - 10).astype(np.float32)
 
 
+def f32(x):
+    """The float32 value of a constant, as a Python float: the rule sees
+    hyperparameters as (float)value, so the reference uses the same
+    numbers (1 - f32(0.999) is then exact in both places)."""
+    return float(np.float32(x))
+
+
 def fmt(label, step, name, values):
     vals = " ".join("%.9g" % float(x) for x in values)
     return "%s %d %s %s\n" % (label, step, name, vals)
@@ -47,10 +54,11 @@ def fmt(label, step, name, values):
 
 def adamw_run(lr):
     label = "lr=%g" % lr
+    lr = f32(lr)
     out = ["run %s lr %.9g\n" % (label, lr)]
     p = torch.nn.Parameter(torch.from_numpy(start_weights().copy()))
-    opt = torch.optim.AdamW([p], lr=lr, betas=(0.9, 0.999), eps=1e-8,
-                            weight_decay=1e-2)
+    opt = torch.optim.AdamW([p], lr=lr, betas=(f32(0.9), f32(0.999)),
+                            eps=f32(1e-8), weight_decay=f32(1e-2))
     out.append(fmt(label, 0, "w", p.detach().numpy()))
     for t in range(1, STEPS + 1):
         g = torch.from_numpy(gradient(t))
@@ -68,6 +76,7 @@ def lion_run(lr, b1=0.9, b2=0.99, wd=0.1):
     """Lion per Chen et al. (2023): the update's sign uses the old m, the
     decay is decoupled, and m is updated after the weight."""
     label = "lr=%g" % lr
+    lr, b1, b2, wd = f32(lr), f32(b1), f32(b2), f32(wd)
     out = ["run %s lr %.9g\n" % (label, lr)]
     w = torch.from_numpy(start_weights().copy())
     m = torch.zeros(N, dtype=torch.float32)
@@ -75,7 +84,7 @@ def lion_run(lr, b1=0.9, b2=0.99, wd=0.1):
     for t in range(1, STEPS + 1):
         g = torch.from_numpy(gradient(t))
         c = b1 * m + (1 - b1) * g
-        check_sign_margin(c, m, g)
+        check_sign_margin(c, m, g, b1)
         w = w - lr * (torch.sign(c) + wd * w)
         m = b2 * m + (1 - b2) * g
         out.append(fmt(label, t, "g", g.numpy()))
@@ -84,11 +93,11 @@ def lion_run(lr, b1=0.9, b2=0.99, wd=0.1):
     return out
 
 
-def check_sign_margin(c, m, g):
+def check_sign_margin(c, m, g, b1):
     """sign(c) must not depend on rounding: every nonzero c is far from 0
     relative to the terms it is made of, and c is exactly 0 only where m
     and g both are."""
-    scale = 0.9 * m.abs() + 0.1 * g.abs()
+    scale = b1 * m.abs() + (1 - b1) * g.abs()
     zero = (m == 0) & (g == 0)
     assert bool(torch.all((c == 0) == zero))
     ok = zero | (c.abs() > 1e-4 * scale)
