@@ -1,0 +1,21 @@
+/* The entry point of the front end: .opt text to an unchecked AST. The
+ * grammar itself lives in parser.y and lexer.l beside this header. */
+#ifndef SYMOPT_PARSE_H
+#define SYMOPT_PARSE_H
+
+#include "compiler/arena.h"
+#include "compiler/ast.h"
+#include "compiler/diag.h"
+
+/* Limits that keep any input from exhausting time or stack. */
+enum {
+    PARSE_MAX_FILE = 1 << 20, /* bytes in a .opt file */
+    PARSE_MAX_NAME = 64,      /* bytes in a name */
+};
+
+/* Parses one rule. Reports every syntax error through d (Bison error
+ * recovery at statement level), returns NULL if there was any. The
+ * returned rule is unchecked (run sema_check). Nodes live in a. */
+Rule *parse_rule(Arena *a, const Source *src, Diag *d);
+
+#endif
