@@ -51,6 +51,19 @@ static void compact_exponent(char *s)
     memmove(dst, src, strlen(src) + 1);
 }
 
+/* The first precision from `p` up that reads back as v, exponent
+ * compacted. */
+static void shortest(char *buf, size_t size, const char *fmt, int p,
+                     double v)
+{
+    for (; p <= 17; p++) {
+        snprintf(buf, size, fmt, p, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    compact_exponent(buf);
+}
+
 void print_number(char *buf, size_t size, double v)
 {
     if (!isfinite(v)) {
@@ -61,12 +74,13 @@ void print_number(char *buf, size_t size, double v)
         snprintf(buf, size, "%.0f", v);
         return;
     }
-    for (int p = 1; p <= 17; p++) {
-        snprintf(buf, size, "%.*g", p, v);
-        if (strtod(buf, NULL) == v)
-            break;
-    }
-    compact_exponent(buf);
+    shortest(buf, size, "%.*g", 1, v);
+
+    /* The exponent form when it is strictly shorter: 1e-3, not 0.001. */
+    char e[40];
+    shortest(e, sizeof e, "%.*e", 0, v);
+    if (strlen(e) < strlen(buf))
+        snprintf(buf, size, "%s", e);
 }
 
 static void print_num(FILE *out, double v)

@@ -21,7 +21,7 @@ void print_node_to(FILE *out, const Node *n);
 
 /* Writes the shortest decimal text that strtod reads back as the
  * non-negative finite v: integers below 1e7 without exponent, else the
- * shortest %g form with a compact exponent (1e-5). */
+ * shortest %g form, or the exponent form if shorter (1e-3, 2.5e-7). */
 void print_number(char *buf, size_t size, double v);
 
 #endif
