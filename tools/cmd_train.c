@@ -193,7 +193,7 @@ static void print_arch(const TrainConfig *c, FILE *out)
     fputs("-10", out);
 }
 
-static void print_json(const TrainArgs *a, const Rule *r, const float *hp,
+static void print_json(const TrainArgs *a, const Rule *r,
                        const TrainResult *res)
 {
     const TrainConfig *c = &a->cfg;
@@ -207,7 +207,7 @@ static void print_json(const TrainArgs *a, const Rule *r, const float *hp,
         printf("%s", i ? ", " : "");
         json_string(r->params[i].name);
         fputs(": ", stdout);
-        json_number(hp[i]);
+        json_number(r->params[i].value);
     }
     printf("}, \"config\": {\"steps\": %d, \"batch\": %d, \"hidden\": [",
            c->steps, c->batch);
@@ -308,7 +308,7 @@ static int run(TrainArgs *a, Rule *r)
     if (cli_tty())
         fputs("\n", stderr);
     if (a->json)
-        print_json(a, r, hp, &res);
+        print_json(a, r, &res);
     else
         print_text(a, r, &res);
     status = 0;
