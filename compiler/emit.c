@@ -158,8 +158,18 @@ static void put_header(Buf *b, const Rule *r)
     }
     put(b, "%s};\n\n", r->nparams ? "" : "0.0f");
 
-    put(b, "#define %s_NPARAMS %d\n#define %s_NSTATES %d\n\n", nm,
+    put(b, "#define %s_NPARAMS %d\n#define %s_NSTATES %d\n", nm,
         r->nparams, nm, r->nstates);
+    /* The same counts under the upper-case name, as C macros go. */
+    char upper[256];
+    snprintf(upper, sizeof upper, "%s", nm);
+    for (char *p = upper; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    if (strcmp(upper, nm))
+        put(b, "#define %s_NPARAMS %d\n#define %s_NSTATES %d\n", upper,
+            r->nparams, upper, r->nstates);
+    put(b, "\n");
     put(b, "void %s_step(int64_t n, float *w, const float *g,\n"
            "    float *const *states, const %s_hparams *hp, float lr,\n"
            "    int64_t step);\n\n",
