@@ -80,7 +80,7 @@ def main():
         pos += a.batch
         xb = x.index_select(0, idx)
         yb = y.index_select(0, idx)
-        opt.zero_grad(set_to_none=False)
+        opt.zero_grad(set_to_none=True)
         loss = loss_fn(model(xb), yb)
         loss.backward()
         opt.step()
