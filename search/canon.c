@@ -212,6 +212,18 @@ static uint64_t mix(uint64_t h, uint32_t bits)
     return h;
 }
 
+static uint64_t mix_floats(uint64_t h, const float *x, int n)
+{
+    for (int i = 0; i < n; i++) {
+        uint32_t bits;
+        memcpy(&bits, &x[i], sizeof bits);
+        if (isnan(x[i]))
+            bits = 0x7fc00000u;
+        h = mix(h, bits);
+    }
+    return h;
+}
+
 uint64_t evo_func_hash(const Rule *r)
 {
     float w[HASH_N], g[HASH_N];
@@ -236,13 +248,11 @@ uint64_t evo_func_hash(const Rule *r)
         for (int i = 0; i < HASH_N; i++)
             g[i] = test_value(&rng, i + t);
         interp_step(r, HASH_N, w, g, states, hp, lr, t);
-        for (int i = 0; i < HASH_N; i++) {
-            uint32_t bits;
-            memcpy(&bits, &w[i], sizeof bits);
-            if (isnan(w[i]))
-                bits = 0x7fc00000u;
-            h = mix(h, bits);
-        }
+        h = mix_floats(h, w, HASH_N);
+        /* States too: a small change in a momentum may not show in w
+         * within a few steps (behind a sign, say) and still matter. */
+        for (int k = 0; k < r->nstates; k++)
+            h = mix_floats(h, states[k], HASH_N);
     }
     free(store);
     free(hp);
