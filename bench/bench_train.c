@@ -139,7 +139,8 @@ int main(int argc, char **argv)
     Optimizer opt = {jit_fn(jr), br.rule->nstates, hp,
                      hp[br.rule->lr_param]};
 
-    /* Ours: the median of three runs; the peer: one (it starts slowly). */
+    /* Ours: the median of three runs; the peer: the median of three timed
+     * windows in one process (it starts slowly). */
     double r[3];
     for (int k = 0; k < 3; k++)
         if ((r[k] = ours(&ds, &opt, warmup, steps)) < 0)

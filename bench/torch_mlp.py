@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # The PyTorch peer of bench_train: the same 784-H-10 MLP, data, init scheme
-# and AdamW on one thread, timed the same way. Prints "steps/s: X" on
+# and AdamW on one thread, timed the same way (the median of --repeats
+# windows of --steps after --warmup). Prints "steps/s: X" on
 # stdout; exits 2 (with a message on stderr) when torch is missing.
 import argparse
 import gzip
@@ -49,6 +50,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=20)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="timed windows of --steps; the median is printed")
     a = ap.parse_args()
 
     torch.set_num_threads(1)
@@ -69,24 +72,32 @@ def main():
     gen = torch.Generator().manual_seed(a.seed)
 
     # A new permutation per epoch and consecutive batches, like train_run.
-    perm, pos = None, n
-    t0 = None
-    for t in range(a.warmup + a.steps):
-        if t == a.warmup:
-            t0 = time.perf_counter()
-        if pos + a.batch > n:
-            perm, pos = torch.randperm(n, generator=gen), 0
-        idx = perm[pos:pos + a.batch]
-        pos += a.batch
+    state = {"perm": None, "pos": n}
+
+    def step():
+        if state["pos"] + a.batch > n:
+            state["perm"] = torch.randperm(n, generator=gen)
+            state["pos"] = 0
+        idx = state["perm"][state["pos"]:state["pos"] + a.batch]
+        state["pos"] += a.batch
         xb = x.index_select(0, idx)
         yb = y.index_select(0, idx)
         opt.zero_grad(set_to_none=True)
         loss = loss_fn(model(xb), yb)
         loss.backward()
         opt.step()
-    elapsed = time.perf_counter() - t0
+        return loss
+
+    for _ in range(a.warmup):
+        step()
+    rates = []
+    for _ in range(a.repeats):
+        t0 = time.perf_counter()
+        for _ in range(a.steps):
+            loss = step()
+        rates.append(a.steps / (time.perf_counter() - t0))
     print("loss: %.4f" % loss.item())
-    print("steps/s: %.2f" % (a.steps / elapsed))
+    print("steps/s: %.2f" % sorted(rates)[len(rates) // 2])
 
 
 if __name__ == "__main__":
