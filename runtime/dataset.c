@@ -66,9 +66,8 @@ static uint32_t be32(const unsigned char *b)
            (uint32_t)b[3];
 }
 
-static int read_header(gzFile f, const char *path, int ndims,
-                       uint32_t dims[3], uint64_t *total, char *err,
-                       size_t errlen)
+static int read_header(gzFile f, const char *path, int ndims, uint32_t dims[3],
+                       uint64_t *total, char *err, size_t errlen)
 {
     unsigned char h[4 + 12];
     int r = read_exact(f, path, h, 4, err, errlen);
@@ -82,8 +81,7 @@ static int read_header(gzFile f, const char *path, int ndims,
         fail(err, errlen,
              "%s: bad IDX magic number 0x%02x%02x%02x%02x (expected "
              "0x000008%02x: unsigned bytes, %d dimension%s)",
-             path, h[0], h[1], h[2], h[3], ndims, ndims,
-             ndims == 1 ? "" : "s");
+             path, h[0], h[1], h[2], h[3], ndims, ndims, ndims == 1 ? "" : "s");
         return -1;
     }
 
@@ -97,8 +95,8 @@ static int read_header(gzFile f, const char *path, int ndims,
     for (int i = 0; i < ndims; i++) {
         dims[i] = be32(h + 4 + 4 * i);
         if (dims[i] == 0) {
-            fail(err, errlen, "%s: dimension %d of the IDX header is 0",
-                 path, i + 1);
+            fail(err, errlen, "%s: dimension %d of the IDX header is 0", path,
+                 i + 1);
             return -1;
         }
         /* Each factor is < 2^32 and the running product stays below
@@ -141,8 +139,8 @@ int dataset_read_idx(const char *path, int ndims, uint8_t **data,
     }
     r = read_exact(f, path, *data, total, err, errlen);
     if (r == 0)
-        fail(err, errlen, "%s: truncated (header promises %llu bytes)",
-             path, (unsigned long long)total);
+        fail(err, errlen, "%s: truncated (header promises %llu bytes)", path,
+             (unsigned long long)total);
     if (r <= 0)
         goto fail;
 
@@ -150,8 +148,7 @@ int dataset_read_idx(const char *path, int ndims, uint8_t **data,
     if (r != 0) {
         if (r > 0)
             fail(err, errlen,
-                 "%s: extra bytes after the data the header describes",
-                 path);
+                 "%s: extra bytes after the data the header describes", path);
         goto fail;
     }
     gzclose(f);
@@ -250,8 +247,8 @@ static int load_pair(const char *dir, const char *iname, const char *lname,
     if (dataset_read_idx(lpath, 1, lab, ldims, err, errlen) < 0)
         return -1;
     if (ldims[0] != idims[0]) {
-        fail(err, errlen, "%s holds %u labels but %s holds %u images",
-             lpath, ldims[0], ipath, idims[0]);
+        fail(err, errlen, "%s holds %u labels but %s holds %u images", lpath,
+             ldims[0], ipath, idims[0]);
         return -1;
     }
     for (uint32_t i = 0; i < ldims[0]; i++) {
@@ -279,9 +276,8 @@ int dataset_load(Dataset *ds, const char *dir, int n_val, char *err,
     if (load_pair(dir, "train-images-idx3-ubyte.gz",
                   "train-labels-idx1-ubyte.gz", &tri, &trl, &ntr, err,
                   errlen) < 0 ||
-        load_pair(dir, "t10k-images-idx3-ubyte.gz",
-                  "t10k-labels-idx1-ubyte.gz", &tei, &tel, &nte, err,
-                  errlen) < 0) {
+        load_pair(dir, "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
+                  &tei, &tel, &nte, err, errlen) < 0) {
         size_t len = err ? strlen(err) : 0;
         if (err && len < errlen)
             snprintf(err + len, errlen - len, "%s", data_hint);
@@ -289,8 +285,8 @@ int dataset_load(Dataset *ds, const char *dir, int n_val, char *err,
     }
     if (n_val < 0 || n_val >= ntr) {
         fail(err, errlen,
-             "validation size %d must be in 0..%d (the training images)",
-             n_val, ntr - 1);
+             "validation size %d must be in 0..%d (the training images)", n_val,
+             ntr - 1);
         goto done;
     }
 
@@ -303,8 +299,8 @@ int dataset_load(Dataset *ds, const char *dir, int n_val, char *err,
         goto done;
     }
     split_fill(&ds->train, tri, trl, dim);
-    split_fill(&ds->val, tri + (size_t)(ntr - n_val) * dim,
-               trl + (ntr - n_val), dim);
+    split_fill(&ds->val, tri + (size_t)(ntr - n_val) * dim, trl + (ntr - n_val),
+               dim);
     split_fill(&ds->test, tei, tel, dim);
     rc = standardize(ds, err, errlen);
 
@@ -318,8 +314,7 @@ done:
     return rc;
 }
 
-static void blob_fill(Split *s, const float *means, int dim, int nclass,
-                      Rng *r)
+static void blob_fill(Split *s, const float *means, int dim, int nclass, Rng *r)
 {
     for (int i = 0; i < s->n; i++) {
         int c = (int)rng_below(r, (uint64_t)nclass);
@@ -330,9 +325,8 @@ static void blob_fill(Split *s, const float *means, int dim, int nclass,
     }
 }
 
-int dataset_synthetic(Dataset *ds, int dim, int nclass, int n_train,
-                      int n_val, int n_test, uint64_t seed, char *err,
-                      size_t errlen)
+int dataset_synthetic(Dataset *ds, int dim, int nclass, int n_train, int n_val,
+                      int n_test, uint64_t seed, char *err, size_t errlen)
 {
     float *means;
     Rng r;

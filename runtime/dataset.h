@@ -37,9 +37,8 @@ int dataset_load(Dataset *ds, const char *dir, int n_val, char *err,
 /* A synthetic problem for fast tests: nclass Gaussian blobs in `dim`
  * dimensions whose means are drawn from the seed; every split is drawn
  * from the same distribution. Standardized like dataset_load. */
-int dataset_synthetic(Dataset *ds, int dim, int nclass, int n_train,
-                      int n_val, int n_test, uint64_t seed, char *err,
-                      size_t errlen);
+int dataset_synthetic(Dataset *ds, int dim, int nclass, int n_train, int n_val,
+                      int n_test, uint64_t seed, char *err, size_t errlen);
 
 /* Reads one IDX file (gzip or plain) holding unsigned bytes with `ndims`
  * dimensions (1 for labels, 3 for images). On success *data (malloc'd,

@@ -36,8 +36,8 @@ static float *alloc_floats(size_t n)
     return p;
 }
 
-int mlp_init(Mlp *m, int in, int nhidden, const int *hidden, int out,
-             int cap, uint64_t seed, char *err, size_t errlen)
+int mlp_init(Mlp *m, int in, int nhidden, const int *hidden, int out, int cap,
+             uint64_t seed, char *err, size_t errlen)
 {
     Rng r;
 
@@ -49,8 +49,8 @@ int mlp_init(Mlp *m, int in, int nhidden, const int *hidden, int out,
     }
     if (in <= 0 || out <= 0 || cap <= 0 || in > 1 << 20 || out > 1 << 20 ||
         cap > 1 << 20) {
-        fail(err, errlen, "bad MLP sizes (inputs %d, outputs %d, batch %d)",
-             in, out, cap);
+        fail(err, errlen, "bad MLP sizes (inputs %d, outputs %d, batch %d)", in,
+             out, cap);
         return -1;
     }
     m->nlayers = nhidden + 1;
@@ -124,8 +124,8 @@ static void layer_forward(Mlp *m, int l, const float *a, int b)
     const float *restrict bias = m->param[2 * l + 1];
     float *z = m->act[l + 1];
 
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, fo, fi, 1.0f,
-                a, fi, m->param[2 * l], fo, 0.0f, z, fo);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, b, fo, fi, 1.0f, a,
+                fi, m->param[2 * l], fo, 0.0f, z, fo);
 
     if (l + 1 < m->nlayers) {
         for (int i = 0; i < b; i++) {
@@ -212,8 +212,8 @@ double mlp_grad(Mlp *m, const float *x, const uint8_t *y, int b)
         layer_forward(m, l, a, b);
         a = m->act[l + 1];
     }
-    loss = softmax_ce(m->act[L], y, b, m->size[L], m->delta[L],
-                      1.0f / (float)b, NULL);
+    loss = softmax_ce(m->act[L], y, b, m->size[L], m->delta[L], 1.0f / (float)b,
+                      NULL);
 
     for (int l = L - 1; l >= 0; l--) {
         int fi = m->size[l], fo = m->size[l + 1];
@@ -241,16 +241,15 @@ double mlp_grad(Mlp *m, const float *x, const uint8_t *y, int b)
     return loss / b;
 }
 
-void mlp_evaluate(Mlp *m, const float *x, const uint8_t *y, int n,
-                  double *loss, double *acc)
+void mlp_evaluate(Mlp *m, const float *x, const uint8_t *y, int n, double *loss,
+                  double *acc)
 {
     double total = 0;
     long correct = 0;
 
     for (int i = 0; i < n; i += m->cap) {
         int b = n - i < m->cap ? n - i : m->cap;
-        total += mlp_forward(m, x + (size_t)i * m->size[0], y + i, b,
-                             &correct);
+        total += mlp_forward(m, x + (size_t)i * m->size[0], y + i, b, &correct);
     }
     *loss = n ? total / n : 0;
     *acc = n ? (double)correct / n : 0;

@@ -12,9 +12,9 @@
 #define MLP_MAX_TENSORS (2 * (MLP_MAX_HIDDEN + 1))
 
 typedef struct Mlp {
-    int nlayers;                    /* weight layers: hidden layers + 1 */
-    int size[MLP_MAX_HIDDEN + 2];   /* size[0] inputs .. size[nlayers] */
-    int cap;                        /* rows the work buffers hold */
+    int nlayers;                  /* weight layers: hidden layers + 1 */
+    int size[MLP_MAX_HIDDEN + 2]; /* size[0] inputs .. size[nlayers] */
+    int cap;                      /* rows the work buffers hold */
     /* Tensors in order W0, b0, W1, b1, ...; W_l is size[l] x size[l+1],
      * row-major (inputs by outputs), b_l has size[l+1] entries. */
     int ntensors;
@@ -33,8 +33,8 @@ typedef struct Mlp {
  * `seed` and zero biases. `cap` is the largest batch that forward and
  * backward will see. Sets OpenBLAS to one thread (parallelism belongs to
  * the search). Returns 0, or -1 with a message in err. */
-int mlp_init(Mlp *m, int in, int nhidden, const int *hidden, int out,
-             int cap, uint64_t seed, char *err, size_t errlen);
+int mlp_init(Mlp *m, int in, int nhidden, const int *hidden, int out, int cap,
+             uint64_t seed, char *err, size_t errlen);
 void mlp_free(Mlp *m);
 
 /* Forward pass over b <= cap rows of x (row-major, size[0] floats each)
@@ -49,8 +49,8 @@ double mlp_forward(Mlp *m, const float *x, const uint8_t *y, int b,
 double mlp_grad(Mlp *m, const float *x, const uint8_t *y, int b);
 
 /* Mean loss and accuracy over n rows, in chunks of cap. */
-void mlp_evaluate(Mlp *m, const float *x, const uint8_t *y, int n,
-                  double *loss, double *acc);
+void mlp_evaluate(Mlp *m, const float *x, const uint8_t *y, int n, double *loss,
+                  double *acc);
 
 /* True if every parameter is finite. */
 int mlp_finite(const Mlp *m);

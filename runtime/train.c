@@ -99,8 +99,7 @@ static int check_config(const Dataset *ds, const Optimizer *opt,
         return -1;
     }
     if (c->steps < 0 || c->batch <= 0 || c->batch > 1 << 16) {
-        fail(err, errlen, "steps must be >= 0 and batch in 1..%d",
-             1 << 16);
+        fail(err, errlen, "steps must be >= 0 and batch in 1..%d", 1 << 16);
         return -1;
     }
     if (ds->train.n <= 0 || ds->dim <= 0 || ds->nclass < 2) {
@@ -161,8 +160,8 @@ static void states_free(States *s, const Mlp *m, int nstates)
     free(s->ptrs);
 }
 
-static void gather(Mlp *m, uint8_t *yb, const Split *s, const int *idx,
-                   int b, int dim)
+static void gather(Mlp *m, uint8_t *yb, const Split *s, const int *idx, int b,
+                   int dim)
 {
     size_t row = (size_t)dim * sizeof(float);
 
@@ -220,9 +219,8 @@ static void score(Mlp *m, const Split *s, int n, double *loss, double *acc,
         *diverged = true;
 }
 
-int train_run(const Dataset *ds, const Optimizer *opt,
-              const TrainConfig *c, TrainResult *res, char *err,
-              size_t errlen)
+int train_run(const Dataset *ds, const Optimizer *opt, const TrainConfig *c,
+              TrainResult *res, char *err, size_t errlen)
 {
     int cap = c->batch > EVAL_ROWS ? c->batch : EVAL_ROWS;
     double t0 = now();
@@ -236,8 +234,8 @@ int train_run(const Dataset *ds, const Optimizer *opt,
     memset(res, 0, sizeof *res);
     if (check_config(ds, opt, c, err, errlen) < 0)
         return -1;
-    if (mlp_init(&m, ds->dim, c->nhidden, c->hidden, ds->nclass, cap,
-                 c->seed, err, errlen) < 0)
+    if (mlp_init(&m, ds->dim, c->nhidden, c->hidden, ds->nclass, cap, c->seed,
+                 err, errlen) < 0)
         return -1;
     idx = malloc((size_t)ds->train.n * sizeof *idx);
     yb = malloc((size_t)c->batch);
@@ -250,17 +248,16 @@ int train_run(const Dataset *ds, const Optimizer *opt,
 
     /* The minibatch stream gets its own seed, apart from the init's. */
     rng_seed(&r, c->seed ^ 0x5eed0fba7c4e5ull);
-    res->diverged = !train_loop(&m, ds, opt, c, &st, idx, yb, &r,
-                                &res->steps_done);
+    res->diverged =
+        !train_loop(&m, ds, opt, c, &st, idx, yb, &r, &res->steps_done);
     if (!res->diverged && !mlp_finite(&m))
         res->diverged = true;
     if (!res->diverged) {
         int nv = c->val_n ? c->val_n : ds->val.n;
-        score(&m, &ds->val, nv, &res->val_loss, &res->val_acc,
-              &res->diverged);
+        score(&m, &ds->val, nv, &res->val_loss, &res->val_acc, &res->diverged);
         if (c->eval_test)
-            score(&m, &ds->test, ds->test.n, &res->test_loss,
-                  &res->test_acc, &res->diverged);
+            score(&m, &ds->test, ds->test.n, &res->test_loss, &res->test_acc,
+                  &res->diverged);
     }
     if (res->diverged) {
         res->val_acc = res->test_acc = 0;

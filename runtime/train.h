@@ -35,8 +35,8 @@ typedef struct TrainConfig {
     int hidden[MLP_MAX_HIDDEN]; /* their sizes */
     uint64_t seed;              /* init, minibatch order */
     Schedule schedule;
-    int val_n;      /* validation examples scored (first val_n); 0 = all */
-    bool eval_test; /* also score the test split */
+    int val_n;         /* validation examples scored (first val_n); 0 = all */
+    bool eval_test;    /* also score the test split */
     double loss_bound; /* a minibatch loss above this means divergence */
     int progress_every;
     TrainProgressFn progress;
@@ -74,8 +74,7 @@ const char *train_schedule_name(Schedule s);
 /* Trains a fresh MLP on ds->train with `opt` and scores it. Returns 0 with
  * *res filled (also when the run diverged), or -1 with a message in err
  * for a bad configuration or when out of memory. */
-int train_run(const Dataset *ds, const Optimizer *opt,
-              const TrainConfig *cfg, TrainResult *res, char *err,
-              size_t errlen);
+int train_run(const Dataset *ds, const Optimizer *opt, const TrainConfig *cfg,
+              TrainResult *res, char *err, size_t errlen);
 
 #endif

@@ -43,8 +43,8 @@ static void path_of(char *buf, size_t len, const char *dir, const char *name)
 /* Writes an IDX file: magic 0x000008nd, big-endian dims, then `count`
  * bytes of `data`; gzip-compressed unless plain is set. */
 static void write_idx(const char *dir, const char *name, int nd,
-                      const uint32_t *dims, const uint8_t *data,
-                      size_t count, int plain)
+                      const uint32_t *dims, const uint8_t *data, size_t count,
+                      int plain)
 {
     unsigned char head[16] = {0, 0, 8, (unsigned char)nd};
     char path[512];
@@ -85,12 +85,12 @@ static void write_set(const char *dir, uint32_t ntr, uint32_t nte)
         for (int j = 0; j < 784; j++)
             img[(size_t)i * 784 + j] = (uint8_t)((i + 3 * j) % 256);
     }
-    write_idx(dir, "train-images-idx3-ubyte.gz", 3, d3, img,
-              (size_t)ntr * 784, 0);
+    write_idx(dir, "train-images-idx3-ubyte.gz", 3, d3, img, (size_t)ntr * 784,
+              0);
     write_idx(dir, "train-labels-idx1-ubyte.gz", 1, d1, lab, ntr, 0);
     d3[0] = d1[0] = nte;
-    write_idx(dir, "t10k-images-idx3-ubyte.gz", 3, d3, img,
-              (size_t)nte * 784, 0);
+    write_idx(dir, "t10k-images-idx3-ubyte.gz", 3, d3, img, (size_t)nte * 784,
+              0);
     write_idx(dir, "t10k-labels-idx1-ubyte.gz", 1, d1, lab, nte, 0);
     free(img);
     free(lab);
@@ -126,8 +126,7 @@ static void test_idx_read_plain_and_gzip(void **state)
     (void)state;
     write_idx(tmpdir, "a.gz", 3, dims, data, 6, 0);
     path_of(path, sizeof path, tmpdir, "a.gz");
-    assert_int_equal(dataset_read_idx(path, 3, &got, out, err, sizeof err),
-                     0);
+    assert_int_equal(dataset_read_idx(path, 3, &got, out, err, sizeof err), 0);
     assert_int_equal(out[0], 3);
     assert_int_equal(out[1], 2);
     assert_int_equal(out[2], 1);
@@ -137,8 +136,7 @@ static void test_idx_read_plain_and_gzip(void **state)
     /* gzread passes an uncompressed file through unchanged. */
     write_idx(tmpdir, "a.raw", 3, dims, data, 6, 1);
     path_of(path, sizeof path, tmpdir, "a.raw");
-    assert_int_equal(dataset_read_idx(path, 3, &got, out, err, sizeof err),
-                     0);
+    assert_int_equal(dataset_read_idx(path, 3, &got, out, err, sizeof err), 0);
     assert_memory_equal(got, data, 6);
     free(got);
 }
@@ -294,8 +292,7 @@ static void test_load_errors(void **state)
     subdir(dir, sizeof dir, "shape");
     write_set(dir, 30, 12);
     uint8_t *img = calloc(30 * 28 * 27, 1);
-    write_idx(dir, "t10k-images-idx3-ubyte.gz", 3, d3, img, 30 * 28 * 27,
-              0);
+    write_idx(dir, "t10k-images-idx3-ubyte.gz", 3, d3, img, 30 * 28 * 27, 0);
     free(img);
     expect_load_error(dir, "28x27");
 

@@ -19,8 +19,7 @@
  * order (W0, b0, W1, b1, ...), W_l as inputs by outputs. Returns the mean
  * loss; *margin gets the smallest |pre-activation| of any hidden unit. */
 static double ref_loss(const Mlp *m, double *const *p, const float *x,
-                       const uint8_t *y, int b, long *correct,
-                       double *margin)
+                       const uint8_t *y, int b, long *correct, double *margin)
 {
     double a[64], z[64], total = 0;
 
@@ -141,7 +140,8 @@ static void check_gradient(int nhidden, const int *hidden, uint64_t seed)
             double an = m.grad[k][i];
             if (fabs(an - fd) > 1e-5 + 1e-3 * fabs(fd))
                 fail_msg("tensor %d element %ld: analytic %.9g, central "
-                         "difference %.9g", k, (long)i, an, fd);
+                         "difference %.9g",
+                         k, (long)i, an, fd);
         }
     }
     free_params(&m, p);
@@ -194,8 +194,7 @@ static void test_forward_matches_reference(void **state)
     assert_float_equal(acc, (double)ref_correct / N, 1e-12);
 
     double sum = mlp_forward(&m, x, y, 10, &correct);
-    assert_float_equal(sum / 10, ref_loss(&m, p, x, y, 10, NULL, NULL),
-                       1e-5);
+    assert_float_equal(sum / 10, ref_loss(&m, p, x, y, 10, NULL, NULL), 1e-5);
     free_params(&m, p);
     mlp_free(&m);
 }
@@ -274,9 +273,9 @@ static void test_init_bad_sizes(void **state)
     (void)state;
     assert_int_equal(mlp_init(&m, 3, 1, h, 2, 2, 1, err, sizeof err), -1);
     assert_non_null(strstr(err, "hidden"));
-    assert_int_equal(mlp_init(&m, 3, MLP_MAX_HIDDEN + 1, many, 2, 2, 1, err,
-                              sizeof err),
-                     -1);
+    assert_int_equal(
+        mlp_init(&m, 3, MLP_MAX_HIDDEN + 1, many, 2, 2, 1, err, sizeof err),
+        -1);
     assert_int_equal(mlp_init(&m, 0, 0, NULL, 2, 2, 1, err, sizeof err), -1);
     assert_int_equal(mlp_init(&m, 3, 0, NULL, 2, 0, 1, err, sizeof err), -1);
     mlp_free(&m);

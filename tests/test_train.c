@@ -14,9 +14,8 @@
 
 #include "runtime/train.h"
 
-static void sgd_step(int64_t n, float *w, const float *g,
-                     float *const *states, const float *hp, float lr,
-                     int64_t step)
+static void sgd_step(int64_t n, float *w, const float *g, float *const *states,
+                     const float *hp, float lr, int64_t step)
 {
     (void)states, (void)hp, (void)step;
     for (int64_t i = 0; i < n; i++)
@@ -42,9 +41,8 @@ static void adamw_step(int64_t n, float *w, const float *g,
 }
 
 /* Lion; hp = {lr, beta1, beta2, wd}. */
-static void lion_step(int64_t n, float *w, const float *g,
-                      float *const *states, const float *hp, float lr,
-                      int64_t step)
+static void lion_step(int64_t n, float *w, const float *g, float *const *states,
+                      const float *hp, float lr, int64_t step)
 {
     float *m = states[0];
     float b1 = hp[1], b2 = hp[2], wd = hp[3];
@@ -68,9 +66,8 @@ static void explode_step(int64_t n, float *w, const float *g,
         w[i] = w[i] * 1e30f + 1e30f;
 }
 
-static void nan_step(int64_t n, float *w, const float *g,
-                     float *const *states, const float *hp, float lr,
-                     int64_t step)
+static void nan_step(int64_t n, float *w, const float *g, float *const *states,
+                     const float *hp, float lr, int64_t step)
 {
     (void)g, (void)states, (void)hp, (void)lr, (void)step;
     w[n - 1] = NAN;
@@ -113,13 +110,12 @@ static int setup(void **state)
     char err[512];
 
     (void)state;
-    if (dataset_synthetic(&blobs, 20, 4, 2000, 500, 500, 7, err,
-                          sizeof err) < 0) {
+    if (dataset_synthetic(&blobs, 20, 4, 2000, 500, 500, 7, err, sizeof err) <
+        0) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
-    have_fmnist =
-        dataset_load(&fmnist, NULL, 5000, err, sizeof err) == 0;
+    have_fmnist = dataset_load(&fmnist, NULL, 5000, err, sizeof err) == 0;
     if (!have_fmnist)
         fprintf(stderr, "Fashion-MNIST tests skipped: %s\n", err);
     return 0;
@@ -151,11 +147,11 @@ static void test_schedule_values(void **state)
 
     /* (1 + cos(pi (t-1) / T)) / 2 by hand for T = 4. */
     assert_float_equal(train_schedule(SCHED_COSINE, 1, 4), 1.0, 1e-15);
-    assert_float_equal(train_schedule(SCHED_COSINE, 2, 4),
-                       (1 + sqrt(0.5)) / 2, 1e-15);
+    assert_float_equal(train_schedule(SCHED_COSINE, 2, 4), (1 + sqrt(0.5)) / 2,
+                       1e-15);
     assert_float_equal(train_schedule(SCHED_COSINE, 3, 4), 0.5, 1e-15);
-    assert_float_equal(train_schedule(SCHED_COSINE, 4, 4),
-                       (1 - sqrt(0.5)) / 2, 1e-15);
+    assert_float_equal(train_schedule(SCHED_COSINE, 4, 4), (1 - sqrt(0.5)) / 2,
+                       1e-15);
     assert_float_equal(train_schedule(SCHED_CONSTANT, 3, 4), 1.0, 0);
 }
 
@@ -332,8 +328,8 @@ static void test_run_proxy_fmnist(void **state)
     assert_false(r.diverged);
     assert_true(r.val_acc > 0.80);
     assert_int_equal(train_run(&fmnist, &li, &c, &r, err, sizeof err), 0);
-    fprintf(stderr, "proxy lion: val_acc %.4f loss %.4f in %.3f s\n",
-            r.val_acc, r.val_loss, r.seconds);
+    fprintf(stderr, "proxy lion: val_acc %.4f loss %.4f in %.3f s\n", r.val_acc,
+            r.val_loss, r.seconds);
     assert_false(r.diverged);
     assert_true(r.val_acc > 0.80);
 }

@@ -27,8 +27,8 @@ static const char usage_text[] =
     "  --seed S             seed of init and minibatch order (default 0)\n"
     "  --schedule NAME      constant or cosine (default cosine)\n"
     "  -D name=value        override a hyperparameter of the rule\n"
-    "  --data DIR           Fashion-MNIST IDX files (default " DATASET_DEFAULT_DIR
-    ")\n"
+    "  --data DIR           Fashion-MNIST IDX files "
+    "(default " DATASET_DEFAULT_DIR ")\n"
     "  --json               print one JSON object instead of text\n";
 
 typedef struct TrainArgs {
@@ -46,8 +46,10 @@ static int parse_hidden(const char *val, TrainConfig *c)
     int n = 0;
 
     if (strlen(val) >= sizeof buf || !*val || val[strlen(val) - 1] == ',') {
-        fprintf(stderr, "symopt: option --hidden: '%s' is not a list of "
-                        "sizes like 256 or 256,128\n", val);
+        fprintf(stderr,
+                "symopt: option --hidden: '%s' is not a list of "
+                "sizes like 256 or 256,128\n",
+                val);
         return -1;
     }
     strcpy(buf, val);
@@ -55,8 +57,10 @@ static int parse_hidden(const char *val, TrainConfig *c)
          tok = strtok_r(NULL, ",", &save)) {
         long v;
         if (n == MLP_MAX_HIDDEN) {
-            fprintf(stderr, "symopt: option --hidden: at most %d hidden "
-                            "layers\n", MLP_MAX_HIDDEN);
+            fprintf(stderr,
+                    "symopt: option --hidden: at most %d hidden "
+                    "layers\n",
+                    MLP_MAX_HIDDEN);
             return -1;
         }
         if (cli_long("--hidden", tok, 1, 65536, &v) < 0)
@@ -86,8 +90,10 @@ static int parse_args(int argc, char **argv, TrainArgs *a)
         }
         if (o[0] != '-' || !o[1]) {
             if (a->path) {
-                fprintf(stderr, "symopt train: one rule file only ('%s' "
-                                "and '%s')\n", a->path, o);
+                fprintf(stderr,
+                        "symopt train: one rule file only ('%s' "
+                        "and '%s')\n",
+                        a->path, o);
                 return -1;
             }
             a->path = o;
@@ -95,10 +101,11 @@ static int parse_args(int argc, char **argv, TrainArgs *a)
         }
         if (strcmp(o, "--steps") && strcmp(o, "--batch") &&
             strcmp(o, "--hidden") && strcmp(o, "--seed") &&
-            strcmp(o, "--schedule") && strcmp(o, "-D") &&
-            strcmp(o, "--data")) {
-            fprintf(stderr, "symopt train: unknown option '%s' (see "
-                            "'symopt train --help')\n", o);
+            strcmp(o, "--schedule") && strcmp(o, "-D") && strcmp(o, "--data")) {
+            fprintf(stderr,
+                    "symopt train: unknown option '%s' (see "
+                    "'symopt train --help')\n",
+                    o);
             return -1;
         }
         if (!(v = cli_value(argc, argv, &i)))
@@ -119,8 +126,10 @@ static int parse_args(int argc, char **argv, TrainArgs *a)
                 return -1;
         } else if (!strcmp(o, "--schedule")) {
             if (train_schedule_parse(v, &a->cfg.schedule) < 0) {
-                fprintf(stderr, "symopt: option --schedule: '%s' is not "
-                                "constant or cosine\n", v);
+                fprintf(stderr,
+                        "symopt: option --schedule: '%s' is not "
+                        "constant or cosine\n",
+                        v);
                 return -1;
             }
         } else if (!strcmp(o, "-D")) {
@@ -156,8 +165,8 @@ static void draw_progress(void *ctx, int step, double loss)
     Progress *p = ctx;
     double dt = now() - p->t0;
 
-    fprintf(stderr, "\rstep %d/%d  loss %.4f  %.0f steps/s   ", step,
-            p->steps, loss, dt > 0 ? step / dt : 0.0);
+    fprintf(stderr, "\rstep %d/%d  loss %.4f  %.0f steps/s   ", step, p->steps,
+            loss, dt > 0 ? step / dt : 0.0);
     fflush(stderr);
 }
 
@@ -241,12 +250,12 @@ static void print_text(const TrainArgs *a, const Rule *r,
         printf("diverged at step %d of %d (loss not finite or above %g, "
                "or weights not finite)\n",
                res->steps_done, c->steps, c->loss_bound);
-    printf("validation: accuracy %.4f  loss %.4f  (%d images)\n",
-           res->val_acc, res->val_loss, VAL_IMAGES);
+    printf("validation: accuracy %.4f  loss %.4f  (%d images)\n", res->val_acc,
+           res->val_loss, VAL_IMAGES);
     printf("test:       accuracy %.4f  loss %.4f\n", res->test_acc,
            res->test_loss);
-    printf("%s: %d steps in %.2f s (%.0f steps/s)\n", r->name,
-           res->steps_done, res->seconds,
+    printf("%s: %d steps in %.2f s (%.0f steps/s)\n", r->name, res->steps_done,
+           res->seconds,
            res->seconds > 0 ? res->steps_done / res->seconds : 0.0);
 }
 
@@ -295,9 +304,8 @@ static int run(TrainArgs *a, Rule *r)
     if (!a->json) {
         printf("%s: ", r->name);
         print_arch(&a->cfg, stdout);
-        printf(", %d steps of batch %d, %s schedule, seed %llu\n",
-               a->cfg.steps, a->cfg.batch,
-               train_schedule_name(a->cfg.schedule),
+        printf(", %d steps of batch %d, %s schedule, seed %llu\n", a->cfg.steps,
+               a->cfg.batch, train_schedule_name(a->cfg.schedule),
                (unsigned long long)a->cfg.seed);
         fflush(stdout);
     }
