@@ -80,8 +80,8 @@ static double now(void)
 EvoConfig evo_default_config(void)
 {
     return (EvoConfig){
-        .population = 32,
-        .tournament = 4,
+        .population = 64,
+        .tournament = 8,
         .budget = 0,
         .seconds = 180,
         .seed = 0,

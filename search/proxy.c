@@ -79,8 +79,8 @@ void evo_proxy_task(EvoProxy *p, const Dataset *ds, uint64_t seed,
     p->train = train_proxy_config();
     p->train.seed = seed;
     snprintf(p->desc, sizeof p->desc,
-             "MLP %d-%d-%d, %d steps of batch %d, %s lr, %d validation "
-             "images, train seed %llu",
+             "%d-%d-%d MLP, %d steps of %d, %s lr, %d val images, "
+             "seed %llu",
              ds->dim, p->train.hidden[0], ds->nclass, p->train.steps,
              p->train.batch, train_schedule_name(p->train.schedule),
              ds->val.n, (unsigned long long)seed);
