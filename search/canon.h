@@ -28,7 +28,7 @@ uint64_t evo_text_key(const Rule *pruned);
  * both signs, magnitudes from 1e-6 to 1e2) for 5 steps with fresh
  * gradients each step, and hashes the weights and the states (in
  * declaration order) after every step (all NaNs count as one value). Use
- * it on pruned rules, so that dead states do not count. Its hyperparameters are r's defaults and the
+ * declaration order) after every step (all NaNs count as one value). Use
  * learning rate is its `lr` default (1 without one). */
 uint64_t evo_func_hash(const Rule *r);
 
