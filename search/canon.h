@@ -28,8 +28,8 @@ uint64_t evo_text_key(const Rule *pruned);
  * both signs, magnitudes from 1e-6 to 1e2) for 5 steps with fresh
  * gradients each step, and hashes the weights and the states (in
  * declaration order) after every step (all NaNs count as one value). Use
- * declaration order) after every step (all NaNs count as one value). Use
- * learning rate is its `lr` default (1 without one). */
+ * it on pruned rules, so that dead states do not count. Hyperparameters
+ * are r's defaults; the learning rate is its `lr` default (1 without). */
 uint64_t evo_func_hash(const Rule *r);
 
 /* 64-bit FNV-1a of a string, for keys. */
