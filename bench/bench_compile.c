@@ -129,8 +129,8 @@ int main(int argc, char **argv)
         printf("%-18s %9.3f ms %9.3f ms\n", names[k], 1e3 * p, 1e3 * c);
     }
     double med = bench_median(all, n);
-    printf("median over %d rules: %.3f ms (target 5 ms: %s)\n", n,
-           1e3 * med, med < 5e-3 ? "met" : "missed");
+    printf("median over %d rules: %.3f ms (target 5 ms: %s)\n", n, 1e3 * med,
+           med < 5e-3 ? "met" : "missed");
 
     jit_free(jit);
     for (int k = 0; k < n; k++)

@@ -61,8 +61,7 @@ typedef struct Kernel {
 } Kernel;
 
 static void hand_step(const Kernel *k, int64_t n, float *w, const float *g,
-                      float *const *s, const float *hp, float lr,
-                      int64_t step)
+                      float *const *s, const float *hp, float lr, int64_t step)
 {
     if (k->adamw)
         adamw_hand(n, w, g, s[0], s[1], hp, lr, step);
@@ -117,16 +116,15 @@ static long sanity(const Kernel *k, int ns, const float *hp, float lr)
     return diff;
 }
 
-static int bench_rule(const char *dir, const char *name, int adamw,
-                      int64_t n, int reps, Jit *jit)
+static int bench_rule(const char *dir, const char *name, int adamw, int64_t n,
+                      int reps, Jit *jit)
 {
     char path[1024], err[512];
     BenchRule br;
     float hp[16];
 
     snprintf(path, sizeof path, "%s/%s.opt", dir, name);
-    if (bench_load_rule(&br, path) < 0 ||
-        bench_default_hp(br.rule, hp, 16) < 0)
+    if (bench_load_rule(&br, path) < 0 || bench_default_hp(br.rule, hp, 16) < 0)
         return -1;
     JitRule *jr = jit_compile(jit, br.rule, err, sizeof err);
     if (!jr) {
@@ -163,8 +161,8 @@ static int bench_rule(const char *dir, const char *name, int adamw,
            1e3 * mh, 1e3 * mj, mh / mj,
            diff ? "NO (differ)" : "yes (bit for bit)");
     if (diff)
-        fprintf(stderr, "%s: %ld values differ between hand C and JIT\n",
-                name, diff);
+        fprintf(stderr, "%s: %ld values differ between hand C and JIT\n", name,
+                diff);
 
     free(w);
     free(g);

@@ -136,8 +136,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_train: %s\n", err);
         return 1;
     }
-    Optimizer opt = {jit_fn(jr), br.rule->nstates, hp,
-                     hp[br.rule->lr_param]};
+    Optimizer opt = {jit_fn(jr), br.rule->nstates, hp, hp[br.rule->lr_param]};
 
     /* Ours: the median of three runs, one before the peer and two after,
      * so that a change in the machine's load hits both; the peer: the
@@ -152,7 +151,8 @@ int main(int argc, char **argv)
     double mine = bench_median(r, 3);
 
     printf("784-256-10 MLP, batch 128, AdamW, one thread, %d steps timed "
-           "after %d\n", steps, warmup);
+           "after %d\n",
+           steps, warmup);
     printf("%-22s %10.1f steps/s\n", "symopt (JIT AdamW)", mine);
     if (theirs > 0) {
         printf("%-22s %10.1f steps/s\n", "PyTorch 1 thread", theirs);

@@ -96,8 +96,8 @@ static void ref_load(RefFile *f, const char *name, const char **states,
                      int nstates)
 {
     char path[512], line[8192];
-    snprintf(path, sizeof path, "%s/tests/reference/%s.txt",
-             SYMOPT_SOURCE_DIR, name);
+    snprintf(path, sizeof path, "%s/tests/reference/%s.txt", SYMOPT_SOURCE_DIR,
+             name);
     FILE *fp = fopen(path, "r");
     assert_non_null(fp);
 
@@ -109,8 +109,8 @@ static void ref_load(RefFile *f, const char *name, const char **states,
         if (strncmp(line, "run ", 4) == 0) {
             assert_true(f->nruns < REF_MAX_RUNS);
             RefRun *run = &f->runs[f->nruns++];
-            assert_int_equal(sscanf(line, "run %31s lr %g", run->label,
-                                    &run->lr), 2);
+            assert_int_equal(
+                sscanf(line, "run %31s lr %g", run->label, &run->lr), 2);
             continue;
         }
         ref_data_line(f, line, states, nstates);
@@ -133,8 +133,7 @@ typedef struct Loaded {
 static void load_rule(Loaded *l, const char *name)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/examples/%s.opt", SYMOPT_SOURCE_DIR,
-             name);
+    snprintf(path, sizeof path, "%s/examples/%s.opt", SYMOPT_SOURCE_DIR, name);
     assert_int_equal(source_read_file(&l->src, path), 0);
     arena_init(&l->arena);
 
@@ -164,8 +163,8 @@ static void make_hp(const Rule *r, float lr, float *hp)
 
 /* How a rule is run: the JIT's function, or the interpreter on a rule. */
 typedef struct Runner {
-    RuleStepFn fn;     /* used when not NULL */
-    const Rule *rule;  /* else interp_step on this */
+    RuleStepFn fn;    /* used when not NULL */
+    const Rule *rule; /* else interp_step on this */
 } Runner;
 
 static void runner_step(const Runner *x, float *w, const float *g,
@@ -203,8 +202,7 @@ static void simulate(const Runner *x, const Rule *r, const RefRun *run,
 
 /* Fails, naming the worst element, if any |got - want| > tol. */
 static void check_close(const char *what, const char *label, int t,
-                        const float *got, const float *want,
-                        const double *tol)
+                        const float *got, const float *want, const double *tol)
 {
     int worst = -1;
     double worst_ratio = 1.0;
