@@ -74,12 +74,13 @@ LLVMTargetMachineRef cg_host_machine(LLVMRelocMode reloc, char *err,
 }
 
 /* Per-function state of the generator. Tensor j is w (0), g (1) or state
- * j - 2; each has its own alias scope. */
+ * j - 2; each has its own alias scope. The function's blocks: entry (is
+ * n > 0?), head (loads of hp and state pointers, scalar work), loop, exit. */
 typedef struct Cg {
     const Rule *r;
     LLVMContextRef ctx;
     LLVMModuleRef mod;
-    LLVMBuilderRef pre;  /* end of the entry block: scalar work */
+    LLVMBuilderRef pre;  /* end of the head block: scalar work */
     LLVMBuilderRef body; /* the loop body */
     LLVMTypeRef f32, i64, ptr;
     LLVMValueRef i;      /* the element index */
@@ -380,7 +381,7 @@ static LLVMValueRef emit(Cg *c, const Node *n)
     return emit_fn(c, n, is_scalar(c, n) ? c->pre : c->body, a);
 }
 
-/* The function's entry: hyperparameters, (float)step and the state base
+/* The loop's head: hyperparameters, (float)step and the state base
  * pointers, loaded once per call. */
 static void emit_entry(Cg *c, LLVMValueRef fn)
 {
@@ -459,7 +460,8 @@ static void set_target(LLVMModuleRef m, LLVMTargetMachineRef tm)
 /* The loop: one iteration per element, loads, the statements, the stores
  * of the assigned states, then w[i] -= ret. */
 static void emit_loop(Cg *c, LLVMValueRef fn, LLVMBasicBlockRef entry,
-                      LLVMBasicBlockRef loop, LLVMBasicBlockRef exit)
+                      LLVMBasicBlockRef head, LLVMBasicBlockRef loop,
+                      LLVMBasicBlockRef exit)
 {
     c->i = LLVMBuildPhi(c->body, c->i64, "i");
     LLVMValueRef wbase = LLVMGetParam(fn, 1);
@@ -485,11 +487,16 @@ static void emit_loop(Cg *c, LLVMValueRef fn, LLVMBasicBlockRef entry,
     LLVMValueRef more = LLVMBuildICmp(c->body, LLVMIntSLT, next, n, "");
     LLVMBuildCondBr(c->body, more, loop, exit);
     LLVMValueRef vals[2] = {zero, next};
-    LLVMBasicBlockRef from[2] = {entry, loop};
+    LLVMBasicBlockRef from[2] = {head, loop};
     LLVMAddIncoming(c->i, vals, from, 2);
+    LLVMBuildBr(c->pre, loop);
 
-    LLVMValueRef any = LLVMBuildICmp(c->pre, LLVMIntSGT, n, zero, "");
-    LLVMBuildCondBr(c->pre, any, loop, exit);
+    /* Nothing is read, not even hp or states, when n <= 0. */
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(c->ctx);
+    LLVMPositionBuilderAtEnd(b, entry);
+    LLVMValueRef any = LLVMBuildICmp(b, LLVMIntSGT, n, zero, "");
+    LLVMBuildCondBr(b, any, head, exit);
+    LLVMDisposeBuilder(b);
 }
 
 static bool cg_alloc(Cg *c)
@@ -566,15 +573,16 @@ LLVMModuleRef cg_build(LLVMContextRef ctx, const Rule *r, const char *fname,
     LLVMValueRef fn = LLVMAddFunction(c.mod, fname, fty);
     set_fn_attrs(&c, fn, tm);
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(ctx, fn, "entry");
+    LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(ctx, fn, "head");
     LLVMBasicBlockRef loop = LLVMAppendBasicBlockInContext(ctx, fn, "loop");
     LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(ctx, fn, "exit");
     c.pre = LLVMCreateBuilderInContext(ctx);
     c.body = LLVMCreateBuilderInContext(ctx);
-    LLVMPositionBuilderAtEnd(c.pre, entry);
+    LLVMPositionBuilderAtEnd(c.pre, head);
     LLVMPositionBuilderAtEnd(c.body, loop);
 
     emit_entry(&c, fn);
-    emit_loop(&c, fn, entry, loop, exit);
+    emit_loop(&c, fn, entry, head, loop, exit);
     if (!c.failed) {
         LLVMBuilderRef b = LLVMCreateBuilderInContext(ctx);
         LLVMPositionBuilderAtEnd(b, exit);

@@ -85,6 +85,9 @@ static void test_jit_sgd_exact(void **unused)
         assert_memory_equal(&w[i], &want, sizeof want);
     }
 
+    /* n = 0 reads nothing, not even the hyperparameters. */
+    jit_fn(jr)(0, NULL, NULL, NULL, NULL, lr, 1);
+
     jit_release(j, jr);
     jit_free(j);
     arena_free(&a);
@@ -127,6 +130,8 @@ static void test_jit_lion_hand(void **unused)
     volatile float upd2 = 0.5f * (-1.0f + wd_w2);
     float want_w2 = wbefore - upd2;
     assert_memory_equal(w, &want_w2, sizeof want_w2);
+    jit_fn(jr)(0, NULL, NULL, NULL, NULL, 0.5f, 3);
+    jit_fn(jr)(-5, NULL, NULL, NULL, NULL, 0.5f, 3);
 
     jit_release(j, jr);
     jit_free(j);
