@@ -40,30 +40,30 @@ expect_fail 'undef.opt:2:17' "$SYMOPT" compile "$tmp/undef.opt" \
     -o "$tmp/u.o"
 expect_fail 'unknown command' "$SYMOPT" frobnicate
 
-expect_fail -- '--steps' "$SYMOPT" train "$tmp/ok.opt" --steps abc
-expect_fail -- '--steps' "$SYMOPT" train "$tmp/ok.opt" --steps -5
-expect_fail -- '--batch' "$SYMOPT" train "$tmp/ok.opt" --batch 0
-expect_fail -- '--hidden' "$SYMOPT" train "$tmp/ok.opt" --hidden 1e3
-expect_fail -- '--seed' "$SYMOPT" train "$tmp/ok.opt" --seed
-expect_fail -- '--bogus' "$SYMOPT" train "$tmp/ok.opt" --bogus
+expect_fail '--steps' "$SYMOPT" train "$tmp/ok.opt" --steps abc
+expect_fail '--steps' "$SYMOPT" train "$tmp/ok.opt" --steps -5
+expect_fail '--batch' "$SYMOPT" train "$tmp/ok.opt" --batch 0
+expect_fail '--hidden' "$SYMOPT" train "$tmp/ok.opt" --hidden 1e3
+expect_fail '--seed' "$SYMOPT" train "$tmp/ok.opt" --seed
+expect_fail '--bogus' "$SYMOPT" train "$tmp/ok.opt" --bogus
 expect_fail 'beta' "$SYMOPT" train "$tmp/ok.opt" -D beta=0.9
-expect_fail -- '-D' "$SYMOPT" train "$tmp/ok.opt" -D lr=fast
+expect_fail '-D' "$SYMOPT" train "$tmp/ok.opt" -D lr=fast
 expect_fail 'dataset-fashion-mnist' "$SYMOPT" train "$tmp/ok.opt" \
     --data "$tmp/ro"
 expect_fail 'fashion' "$SYMOPT" train "$tmp/ok.opt" \
     --data "$tmp/nonexistent"
 
-expect_fail -- '--population' "$SYMOPT" evolve --population x
+expect_fail '--population' "$SYMOPT" evolve --population x
 expect_fail 'tournament' "$SYMOPT" evolve --population 4 --tournament 8 \
     --out "$tmp/e1"
-expect_fail -- '--budget' "$SYMOPT" evolve --budget 0 --out "$tmp/e2"
+expect_fail '--budget' "$SYMOPT" evolve --budget 0 --out "$tmp/e2"
 expect_fail 'nope.opt' "$SYMOPT" evolve --warm "$tmp/nope.opt" \
     --out "$tmp/e3"
 expect_fail 'undef.opt:2:17' "$SYMOPT" evolve --warm "$tmp/undef.opt" \
     --out "$tmp/e4"
 expect_fail '/proc/x' "$SYMOPT" evolve --budget 5 --out /proc/x
 
-expect_fail -- '-o' "$SYMOPT" compile "$tmp/ok.opt" -o
+expect_fail '-o' "$SYMOPT" compile "$tmp/ok.opt" -o
 expect_fail '/proc/x' "$SYMOPT" compile "$tmp/ok.opt" -o /proc/x/r.o
 
 [ "$fails" -eq 0 ] || { echo "$fails failures"; exit 1; }
