@@ -30,7 +30,10 @@ void diag_linecol(const Source *src, uint32_t off, int *line, int *col)
     *col = (int)(off - bol) + 1;
 }
 
-/* Prints the line holding `at` and a caret run under the span. */
+enum { SHOW_WIDTH = 72 }; /* at most this many bytes of a source line */
+
+/* Prints the line holding `at` and a caret run under the span; a long line
+ * is cut to a window around the span. */
 static void show_span(FILE *out, const Source *src, Span at)
 {
     uint32_t off = at.off > src->len ? (uint32_t)src->len : at.off;
@@ -39,6 +42,10 @@ static void show_span(FILE *out, const Source *src, Span at)
         bol--;
     while (eol < src->len && src->text[eol] != '\n')
         eol++;
+    if (off - bol > SHOW_WIDTH / 2)
+        bol = off - SHOW_WIDTH / 2;
+    if (eol - bol > SHOW_WIDTH)
+        eol = bol + SHOW_WIDTH;
 
     fputs("    ", out);
     for (uint32_t i = bol; i < eol; i++) {

@@ -201,6 +201,9 @@ static void yyerror(YYLTYPE *loc, ParseCtx *ctx, yyscan_t scanner,
                     const char *msg)
 {
     (void)scanner;
+    /* Bison's own stack overflows only on absurdly nested input. */
+    if (!strcmp(msg, "memory exhausted"))
+        msg = "expression is nested too deeply";
     diag_error(ctx->d, *loc, "%s", msg);
 }
 
