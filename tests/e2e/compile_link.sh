@@ -15,25 +15,35 @@ test -s "$tmp/lion.o" && test -s "$tmp/lion.h"
 "$CC" -std=c17 -Wall -Wextra -Werror -I"$tmp" "$SRC/examples/use_rule.c" \
     "$tmp/lion.o" -lm -o "$tmp/use_rule"
 "$tmp/use_rule" >"$tmp/out"
-[ "$(wc -l <"$tmp/out")" -eq 1003 ] || { echo "use_rule: bad output"; exit 1; }
+[ "$(wc -l <"$tmp/out")" -eq 1003 ] || {
+    echo "use_rule: bad output"
+    exit 1
+}
 
-# -o, --header and -D.
-"$SYMOPT" compile "$SRC/examples/lion.opt" -o "$tmp/x.o" \
-    --header "$tmp/inc/../lionx.h" -D beta1=0.5 2>"$tmp/err" && {
-    echo "FAIL: a header in a missing folder was accepted"; fails=$((fails + 1)); }
-grep -q "inc/../lionx.h" "$tmp/err" || { echo "FAIL: no path in: $(cat "$tmp/err")"; fails=$((fails + 1)); }
-[ ! -e "$tmp/x.o" ] || { echo "FAIL: x.o left behind"; fails=$((fails + 1)); }
+fail() {
+    echo "FAIL: $*"
+    fails=$((fails + 1))
+}
+
+# -o, --header and -D; a header in a missing folder fails and leaves no
+# object behind.
+if "$SYMOPT" compile "$SRC/examples/lion.opt" -o "$tmp/x.o" \
+    --header "$tmp/inc/../lionx.h" 2>"$tmp/err"; then
+    fail "a header in a missing folder was accepted"
+fi
+grep -q "inc/../lionx.h" "$tmp/err" || fail "no path in: $(cat "$tmp/err")"
+[ ! -e "$tmp/x.o" ] || fail "x.o left behind"
 "$SYMOPT" compile "$SRC/examples/lion.opt" -o "$tmp/x.o" \
     --header "$tmp/lionx.h" -D beta1=0.5
-grep -q 'lion_defaults = {9.99999975e-05f, 0.5f, 0.99000001f, 0.100000001f}' \
-    "$tmp/lionx.h" || { echo "FAIL: -D not in the header"; fails=$((fails + 1)); }
+want='lion_defaults = {9.99999975e-05f, 0.5f, 0.99000001f, 0.100000001f}'
+grep -qF "$want" "$tmp/lionx.h" || fail "-D not in the header"
 
 # Dumps go to stdout; no file unless -o is given.
 (cd "$tmp" && "$SYMOPT" compile "$SRC/examples/adamw.opt" --dump ir >ir.ll)
-grep -Eq '<(8|16) x float>' "$tmp/ir.ll" || { echo "FAIL: no vector IR"; fails=$((fails + 1)); }
-[ ! -e "$tmp/adamw.o" ] || { echo "FAIL: --dump wrote an object"; fails=$((fails + 1)); }
-"$SYMOPT" compile "$SRC/examples/adamw.opt" --dump asm | grep -q '^adamw_step:' ||
-    { echo "FAIL: no function in the assembly"; fails=$((fails + 1)); }
+grep -Eq '<(8|16) x float>' "$tmp/ir.ll" || fail "no vector IR"
+[ ! -e "$tmp/adamw.o" ] || fail "--dump wrote an object"
+"$SYMOPT" compile "$SRC/examples/adamw.opt" --dump asm >"$tmp/a.s"
+grep -q '^adamw_step:' "$tmp/a.s" || fail "no function in the assembly"
 
 expect_fail() {
     local pattern=$1
@@ -63,7 +73,7 @@ expect_fail 'no hyperparameter .gamma.' "$SYMOPT" compile "$lion" \
     -D gamma=1 -o "$tmp/g.o"
 expect_fail 'option -D' "$SYMOPT" compile "$lion" -D beta1=x -o "$tmp/g.o"
 expect_fail 'nope.opt' "$SYMOPT" compile "$tmp/nope.opt" -o "$tmp/n.o"
-[ ! -e "$tmp/g.o" ] || { echo "FAIL: g.o written"; fails=$((fails + 1)); }
+[ ! -e "$tmp/g.o" ] || fail "g.o written"
 
 [ "$fails" -eq 0 ] || { echo "$fails failures"; exit 1; }
 echo "compile, link and errors behave"
