@@ -42,14 +42,11 @@ static double proxy_eval(void *ctx, const char *text)
     ProxyCtx *c = ctx;
     Arena a;
     arena_init(&a);
-    Source src;
-    source_from_string(&src, text);
-    Diag d;
-    diag_init(&d, &src, NULL);
 
     double fitness = 0;
-    Rule *r = parse_rule(&a, &src, &d);
-    if (!r || !sema_check(r, &d) || d.nerrors)
+    Rule *r = parse_checked(&a, "<candidate>", text, strlen(text), NULL,
+                            NULL);
+    if (!r)
         goto done;
 
     char err[256];

@@ -20,24 +20,9 @@
 #include "compiler/jit.h"
 #include "compiler/sema.h"
 #include "grammar/parse.h"
+#include "tests/support.h"
 
 static char tmpdir[256];
-
-static Rule *load_example(Arena *a, const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/examples/%s", SYMOPT_SOURCE_DIR, name);
-    Source *src = arena_alloc(a, sizeof *src);
-    assert_int_equal(source_read_file(src, path), 0);
-    src->text = arena_strndup(a, src->text, src->len);
-    src->path = arena_strdup(a, path);
-    Diag d;
-    diag_init(&d, src, stderr);
-    Rule *r = parse_rule(a, src, &d);
-    assert_non_null(r);
-    assert_true(sema_check(r, &d));
-    return r;
-}
 
 static const char *cc(void)
 {
@@ -64,7 +49,7 @@ static void test_aot_lion_links_and_agrees(void **unused)
     (void)unused;
     Arena a;
     arena_init(&a);
-    Rule *r = load_example(&a, "lion.opt");
+    Rule *r = tu_example(&a, "lion.opt");
     char obj[512], hdr[512], exe[512], cmd[2048], err[256] = "";
     snprintf(obj, sizeof obj, "%s/lion.o", tmpdir);
     snprintf(hdr, sizeof hdr, "%s/lion.h", tmpdir);
@@ -83,8 +68,8 @@ static void test_aot_lion_links_and_agrees(void **unused)
     float *w0 = calloc(N, 4), *g = calloc(N, 4), *w = calloc(N, 4);
     float *m = calloc(N, 4), *jw = calloc(N, 4), *jm = calloc(N, 4);
     for (int i = 0; i < N; i++)
-        assert_int_equal(fscanf(p, "%a %a %a %a", &w0[i], &g[i], &w[i],
-                                &m[i]), 4);
+        assert_int_equal(fscanf(p, "%a %a %a %a", &w0[i], &g[i], &w[i], &m[i]),
+                         4);
     assert_int_equal(pclose(p), 0);
 
     /* The same three steps through the JIT, from the same inputs. */
@@ -130,12 +115,12 @@ static void test_aot_examples_headers_and_symbols(void **unused)
     struct dirent **names;
     int n = scandir(dir, &names, is_opt, alphasort);
     assert_true(n >= 10);
-    static const char *const libm[] = {"expf", "logf", "powf", "sinf",
+    static const char *const libm[] = {"expf", "logf",  "powf",   "sinf",
                                        "cosf", "tanhf", "expm1f", "log1pf"};
     for (int f = 0; f < n; f++) {
         Arena a;
         arena_init(&a);
-        Rule *r = load_example(&a, names[f]->d_name);
+        Rule *r = tu_example(&a, names[f]->d_name);
         char obj[512], hdr[512], src[512], cmd[2048], err[256] = "";
         snprintf(obj, sizeof obj, "%s/%s.o", tmpdir, r->name);
         snprintf(hdr, sizeof hdr, "%s/%s.h", tmpdir, r->name);
@@ -145,17 +130,20 @@ static void test_aot_examples_headers_and_symbols(void **unused)
 
         FILE *c = fopen(src, "w");
         assert_non_null(c);
-        fprintf(c, "#include \"%s.h\"\n#include \"%s.h\"\n"
-                   "_Static_assert(sizeof(%s_hparams) == %d * sizeof(float),"
-                   " \"layout\");\n"
-                   "void (*use)(int64_t, float *, const float *, "
-                   "float *const *, const %s_hparams *, float, int64_t) = "
-                   "%s_step;\n",
-                r->name, r->name, r->name, r->nparams ? r->nparams : 1,
-                r->name, r->name);
+        fprintf(c,
+                "#include \"%s.h\"\n#include \"%s.h\"\n"
+                "_Static_assert(sizeof(%s_hparams) == %d * sizeof(float),"
+                " \"layout\");\n"
+                "void (*use)(int64_t, float *, const float *, "
+                "float *const *, const %s_hparams *, float, int64_t) = "
+                "%s_step;\n",
+                r->name, r->name, r->name, r->nparams ? r->nparams : 1, r->name,
+                r->name);
         fclose(c);
-        snprintf(cmd, sizeof cmd, "%s -std=c17 -Wall -Wextra -Werror -c "
-                                  "-I%s %s -o %s.o", cc(), tmpdir, src, src);
+        snprintf(cmd, sizeof cmd,
+                 "%s -std=c17 -Wall -Wextra -Werror -c "
+                 "-I%s %s -o %s.o",
+                 cc(), tmpdir, src, src);
         assert_int_equal(run(cmd), 0);
 
         snprintf(cmd, sizeof cmd, "nm -u %s", obj);
@@ -184,7 +172,7 @@ static void test_aot_header_contents(void **unused)
     (void)unused;
     Arena a;
     arena_init(&a);
-    Rule *r = load_example(&a, "adamw.opt");
+    Rule *r = tu_example(&a, "adamw.opt");
     char err[256] = "";
     char *h = emit_header(r, err, sizeof err);
     assert_non_null(h);
@@ -212,15 +200,15 @@ static void test_aot_unwritable_leaves_nothing(void **unused)
     (void)unused;
     Arena a;
     arena_init(&a);
-    Rule *r = load_example(&a, "sgd.opt");
+    Rule *r = tu_example(&a, "sgd.opt");
     char obj[512], err[256] = "";
     snprintf(obj, sizeof obj, "%s/fail/x.o", tmpdir);
     char sub[512];
     snprintf(sub, sizeof sub, "%s/fail", tmpdir);
     assert_int_equal(mkdir(sub, 0755), 0);
 
-    assert_int_equal(emit_object(r, obj, "/nonexistent-dir/x.h", err,
-                                 sizeof err), -1);
+    assert_int_equal(
+        emit_object(r, obj, "/nonexistent-dir/x.h", err, sizeof err), -1);
     assert_non_null(strstr(err, "/nonexistent-dir/x.h"));
     assert_false(exists(obj));
     DIR *d = opendir(sub);
@@ -231,8 +219,8 @@ static void test_aot_unwritable_leaves_nothing(void **unused)
     closedir(d);
     assert_int_equal(entries, 0);
 
-    assert_int_equal(emit_object(r, "/nonexistent-dir/x.o", obj, err,
-                                 sizeof err), -1);
+    assert_int_equal(
+        emit_object(r, "/nonexistent-dir/x.o", obj, err, sizeof err), -1);
     assert_non_null(strstr(err, "/nonexistent-dir/x.o"));
     rmdir(sub);
     arena_free(&a);

@@ -13,18 +13,7 @@
 #include "grammar/parse.h"
 #include "search/cache.h"
 #include "search/canon.h"
-
-static Rule *load(Arena *a, const char *text)
-{
-    Source *src = arena_alloc(a, sizeof *src);
-    source_from_string(src, text);
-    Diag d;
-    diag_init(&d, src, NULL);
-    Rule *r = parse_rule(a, src, &d);
-    assert_non_null(r);
-    assert_true(sema_check(r, &d));
-    return r;
-}
+#include "tests/support.h"
 
 static const char lion[] =
     "rule lion(lr = 1e-4, beta1 = 0.9, beta2 = 0.99, wd = 0.1) {\n"
@@ -60,7 +49,7 @@ static void test_live_marks_dead(void **state)
     (void)state;
     Arena a;
     arena_init(&a);
-    Rule *r = load(&a, lion_dead);
+    Rule *r = tu_rule(&a, lion_dead);
     bool live[8];
     /* Hand analysis: dead, junk = ..., z = ... are dead; up and m live. */
     assert_int_equal(evo_live(r, live), 2);
@@ -79,9 +68,9 @@ static void test_live_state_across_steps(void **state)
     (void)state;
     Arena a;
     arena_init(&a);
-    Rule *r = load(&a, "rule s(lr = 1) {\n    state m, n;\n"
-                       "    u = m;\n    m = g;\n    n = g;\n"
-                       "    return lr * u;\n}\n");
+    Rule *r = tu_rule(&a, "rule s(lr = 1) {\n    state m, n;\n"
+                          "    u = m;\n    m = g;\n    n = g;\n"
+                          "    return lr * u;\n}\n");
     bool live[3];
     assert_int_equal(evo_live(r, live), 2);
     assert_true(live[0]);
@@ -95,8 +84,8 @@ static void test_keys_dead_code_and_renaming_hit(void **state)
     (void)state;
     Arena a;
     arena_init(&a);
-    Rule *x = evo_prune(&a, load(&a, lion));
-    Rule *y = evo_prune(&a, load(&a, lion_dead));
+    Rule *x = evo_prune(&a, tu_rule(&a, lion));
+    Rule *y = evo_prune(&a, tu_rule(&a, lion_dead));
     assert_non_null(x);
     assert_non_null(y);
     assert_int_equal(y->nstmts, 2);
@@ -111,12 +100,12 @@ static void test_keys_differ_sign_vs_tanh(void **state)
     (void)state;
     Arena a;
     arena_init(&a);
-    Rule *x = evo_prune(&a, load(&a, lion));
-    Rule *y = evo_prune(&a, load(&a, lion_tanh));
+    Rule *x = evo_prune(&a, tu_rule(&a, lion));
+    Rule *y = evo_prune(&a, tu_rule(&a, lion_tanh));
     assert_true(evo_text_key(x) != evo_text_key(y));
     assert_true(evo_func_hash(x) != evo_func_hash(y));
     /* A constant changed in the fourth digit is another rule too. */
-    Rule *z = evo_prune(&a, load(&a, lion));
+    Rule *z = evo_prune(&a, tu_rule(&a, lion));
     z->params[2].value = 0.9901;
     assert_true(evo_func_hash(x) != evo_func_hash(z));
     arena_free(&a);
@@ -129,12 +118,12 @@ static void test_func_hash_commuted_sum_hits(void **state)
     (void)state;
     Arena a;
     arena_init(&a);
-    Rule *x = load(&a, "rule p(lr = 0.01) {\n    state m;\n"
-                       "    m = interp(g, m, 0.9);\n"
-                       "    return lr * (m + g);\n}\n");
-    Rule *y = load(&a, "rule q(lr = 0.01) {\n    state m;\n"
-                       "    m = interp(g, m, 0.9);\n"
-                       "    return lr * (g + m);\n}\n");
+    Rule *x = tu_rule(&a, "rule p(lr = 0.01) {\n    state m;\n"
+                          "    m = interp(g, m, 0.9);\n"
+                          "    return lr * (m + g);\n}\n");
+    Rule *y = tu_rule(&a, "rule q(lr = 0.01) {\n    state m;\n"
+                          "    m = interp(g, m, 0.9);\n"
+                          "    return lr * (g + m);\n}\n");
     assert_true(evo_text_key(x) != evo_text_key(y));
     assert_true(evo_func_hash(x) == evo_func_hash(y));
     arena_free(&a);

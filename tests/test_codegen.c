@@ -15,28 +15,13 @@
 #include "compiler/codegen.h"
 #include "compiler/sema.h"
 #include "grammar/parse.h"
-
-static Rule *load_example(Arena *a, const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/examples/%s", SYMOPT_SOURCE_DIR, name);
-    Source *src = arena_alloc(a, sizeof *src);
-    assert_int_equal(source_read_file(src, path), 0);
-    src->text = arena_strndup(a, src->text, src->len);
-    src->path = arena_strdup(a, path);
-    Diag d;
-    diag_init(&d, src, stderr);
-    Rule *r = parse_rule(a, src, &d);
-    assert_non_null(r);
-    assert_true(sema_check(r, &d));
-    return r;
-}
+#include "tests/support.h"
 
 static char *dump(const char *example, CgDump what)
 {
     Arena a;
     arena_init(&a);
-    Rule *r = load_example(&a, example);
+    Rule *r = tu_example(&a, example);
     char err[256] = "";
     char *text = cg_dump(r, what, err, sizeof err);
     if (!text)
@@ -61,8 +46,8 @@ static char *block(const char *ir, const char *label)
 static void assert_vector_loop(const char *example)
 {
     char *ir = dump(example, CG_DUMP_IR_OPT);
-    bool vec = strstr(ir, "fmul <8 x float>") ||
-               strstr(ir, "fmul <16 x float>");
+    bool vec =
+        strstr(ir, "fmul <8 x float>") || strstr(ir, "fmul <16 x float>");
     if (!vec)
         fail_msg("%s: no vector arithmetic in\n%s", example, ir);
     assert_true(strstr(ir, "load <8 x float>") ||
@@ -109,8 +94,8 @@ static void test_codegen_no_fast_math(void **unused)
 {
     (void)unused;
     const char *ex[] = {"adamw.opt", "lion.opt", "rmsprop.opt"};
-    const char *bad[] = {" fast ", " contract ", " reassoc ", " afn ",
-                         "fmuladd", "llvm.fma", " nnan ", " ninf "};
+    const char *bad[] = {" fast ",  " contract ", " reassoc ", " afn ",
+                         "fmuladd", "llvm.fma",   " nnan ",    " ninf "};
     for (size_t e = 0; e < sizeof ex / sizeof *ex; e++) {
         for (int what = CG_DUMP_IR; what <= CG_DUMP_IR_OPT; what++) {
             char *ir = dump(ex[e], (CgDump)what);

@@ -15,26 +15,15 @@
 #include "compiler/interp.h"
 #include "compiler/sema.h"
 #include "grammar/parse.h"
-
-static Rule *load(Arena *a, const char *text)
-{
-    Source *src = arena_alloc(a, sizeof *src);
-    source_from_string(src, arena_strdup(a, text));
-    Diag d;
-    diag_init(&d, src, stderr);
-    Rule *r = parse_rule(a, src, &d);
-    assert_non_null(r);
-    assert_true(sema_check(r, &d));
-    return r;
-}
+#include "tests/support.h"
 
 static void test_interp_momentum(void **state)
 {
     (void)state;
     Arena a;
     arena_init(&a);
-    Rule *r = load(&a, "rule m(lr = 0.5, mu = 0.9) {\n state buf;\n"
-                       " buf = mu * buf + g;\n return lr * buf;\n}\n");
+    Rule *r = tu_rule(&a, "rule m(lr = 0.5, mu = 0.9) {\n state buf;\n"
+                          " buf = mu * buf + g;\n return lr * buf;\n}\n");
     float w[2] = {1.0f, -2.0f}, g[2] = {0.25f, 1.0f}, buf[2] = {0, 0};
     float *states[1] = {buf};
     float hp[2] = {0.5f, 0.9f};
@@ -58,9 +47,9 @@ static void test_interp_lion(void **state)
     Arena a;
     arena_init(&a);
     Source src;
-    assert_int_equal(source_read_file(&src, SYMOPT_SOURCE_DIR
-                                      "/examples/lion.opt"), 0);
-    Rule *r = load(&a, src.text);
+    assert_int_equal(
+        source_read_file(&src, SYMOPT_SOURCE_DIR "/examples/lion.opt"), 0);
+    Rule *r = tu_rule(&a, src.text);
     source_free(&src);
 
     enum { N = 4 };
@@ -100,9 +89,9 @@ static void test_interp_adam_bias_correction(void **state)
     Arena a;
     arena_init(&a);
     Source src;
-    assert_int_equal(source_read_file(&src, SYMOPT_SOURCE_DIR
-                                      "/examples/adam.opt"), 0);
-    Rule *r = load(&a, src.text);
+    assert_int_equal(
+        source_read_file(&src, SYMOPT_SOURCE_DIR "/examples/adam.opt"), 0);
+    Rule *r = tu_rule(&a, src.text);
     source_free(&src);
     float w = 1, g = 0.5f, m = 0, v = 0, *states[2] = {&m, &v};
     float hp[4] = {1e-3f, 0.9f, 0.999f, 1e-8f};
@@ -123,9 +112,9 @@ static void test_interp_state_semantics(void **state)
     arena_init(&a);
     /* old = m of the previous step; m is assigned twice, the last value
      * is stored; new reads it after the assignment. */
-    Rule *r = load(&a, "rule s() {\n state m;\n old = m;\n m = g;\n"
-                       " m = m + 10;\n new = m;\n"
-                       " return old * 1000 + new;\n}\n");
+    Rule *r = tu_rule(&a, "rule s() {\n state m;\n old = m;\n m = g;\n"
+                          " m = m + 10;\n new = m;\n"
+                          " return old * 1000 + new;\n}\n");
     float sv[1] = {0};
     float u = interp_element(r, 0, 1, sv, NULL, 0, 1);
     assert_true(u == 0 * 1000 + 11);
@@ -160,8 +149,8 @@ static void test_interp_functions(void **state)
     /* Constants are (float)num, step is (float)step. */
     Arena a;
     arena_init(&a);
-    Rule *r = load(&a, "rule k(lr = 1, b = 0.1) {\n"
-                       " return 0.1 * step + lr * b + w * g;\n}\n");
+    Rule *r = tu_rule(&a, "rule k(lr = 1, b = 0.1) {\n"
+                          " return 0.1 * step + lr * b + w * g;\n}\n");
     float hp[2] = {7, 0.1f};
     float u = interp_element(r, 3, -2, NULL, hp, 0.5f, 4);
     float want = 0.1f * 4.0f;

@@ -19,35 +19,7 @@
 #include "compiler/jit.h"
 #include "compiler/sema.h"
 #include "grammar/parse.h"
-
-/* Parses and checks a rule from text; fails the test on any error. */
-static Rule *load_text(Arena *a, const char *text)
-{
-    Source *src = arena_alloc(a, sizeof *src);
-    source_from_string(src, arena_strdup(a, text));
-    Diag d;
-    diag_init(&d, src, stderr);
-    Rule *r = parse_rule(a, src, &d);
-    assert_non_null(r);
-    assert_true(sema_check(r, &d));
-    return r;
-}
-
-static Rule *load_example(Arena *a, const char *name)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/examples/%s", SYMOPT_SOURCE_DIR, name);
-    Source *src = arena_alloc(a, sizeof *src);
-    assert_int_equal(source_read_file(src, path), 0);
-    src->text = arena_strndup(a, src->text, src->len);
-    src->path = arena_strdup(a, path);
-    Diag d;
-    diag_init(&d, src, stderr);
-    Rule *r = parse_rule(a, src, &d);
-    assert_non_null(r);
-    assert_true(sema_check(r, &d));
-    return r;
-}
+#include "tests/support.h"
 
 static float *hparams(const Rule *r)
 {
@@ -63,7 +35,7 @@ static void test_jit_sgd_exact(void **unused)
     (void)unused;
     Arena a;
     arena_init(&a);
-    Rule *r = load_text(&a, "rule sgd(lr = 0.1) { return lr * g; }");
+    Rule *r = tu_rule(&a, "rule sgd(lr = 0.1) { return lr * g; }");
     char err[256] = "";
     Jit *j = jit_new(err, sizeof err);
     assert_non_null(j);
@@ -99,7 +71,7 @@ static void test_jit_lion_hand(void **unused)
     (void)unused;
     Arena a;
     arena_init(&a);
-    Rule *r = load_example(&a, "lion.opt");
+    Rule *r = tu_example(&a, "lion.opt");
     char err[256] = "";
     Jit *j = jit_new(err, sizeof err);
     assert_non_null(j);
@@ -177,7 +149,7 @@ static void test_jit_examples_compile(void **unused)
     for (int f = 0; f < nfiles; f++) {
         Arena a;
         arena_init(&a);
-        Rule *r = load_example(&a, names[f]->d_name);
+        Rule *r = tu_example(&a, names[f]->d_name);
         for (int round = 0; round < ROUNDS; round++) {
             double t0 = now_ms();
             JitRule *jr = jit_compile(j, r, err, sizeof err);
@@ -234,8 +206,8 @@ static void test_jit_memory_flat(void **unused)
     (void)unused;
     Arena a;
     arena_init(&a);
-    Rule *r = load_text(&a, "rule mom(lr = 0.1, mu = 0.9) { state b; "
-                            "b = mu * b + g; return lr * b; }");
+    Rule *r = tu_rule(&a, "rule mom(lr = 0.1, mu = 0.9) { state b; "
+                          "b = mu * b + g; return lr * b; }");
     char err[256] = "";
     Jit *j = jit_new(err, sizeof err);
     assert_non_null(j);
@@ -255,8 +227,10 @@ static void test_jit_memory_flat(void **unused)
             at500 = rss_mib();
     }
     double at5000 = rss_mib();
-    fprintf(stderr, "jit: RSS %.1f MiB after 500 compiles, %.1f after "
-                    "5000\n", at500, at5000);
+    fprintf(stderr,
+            "jit: RSS %.1f MiB after 500 compiles, %.1f after "
+            "5000\n",
+            at500, at5000);
     assert_true(at5000 - at500 < 10.0);
     /* Each call added lr * b with b -> 10 geometric; w is finite. */
     assert_true(isfinite(w[0]) && w[0] < 0);
@@ -271,7 +245,7 @@ static void test_jit_free_with_live_rules(void **unused)
     (void)unused;
     Arena a;
     arena_init(&a);
-    Rule *r = load_text(&a, "rule s(lr = 0.1) { return lr * g; }");
+    Rule *r = tu_rule(&a, "rule s(lr = 0.1) { return lr * g; }");
     char err[256] = "";
     Jit *j = jit_new(err, sizeof err);
     assert_non_null(j);

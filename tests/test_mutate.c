@@ -15,6 +15,7 @@
 #include "compiler/sema.h"
 #include "grammar/parse.h"
 #include "search/mutate.h"
+#include "tests/support.h"
 
 static const char adamw[] =
     "rule paper_adamw(lr = 1) {\n"
@@ -24,25 +25,13 @@ static const char adamw[] =
     "    return (m / sqrt(v) + 0.01 * w) * (lr * 0.001);\n"
     "}\n";
 
-static Rule *load(Arena *a, const char *text)
-{
-    Source *src = arena_alloc(a, sizeof *src);
-    source_from_string(src, text);
-    Diag d;
-    diag_init(&d, src, NULL);
-    Rule *r = parse_rule(a, src, &d);
-    assert_non_null(r);
-    assert_true(sema_check(r, &d));
-    return r;
-}
-
 static void assert_roundtrip(const Rule *r)
 {
     char *text = print_rule(r);
     assert_non_null(text);
     Arena a;
     arena_init(&a);
-    Rule *back = load(&a, text);
+    Rule *back = tu_rule(&a, text);
     assert_true(ast_equal(r, back));
     free(text);
     arena_free(&a);
@@ -65,7 +54,7 @@ static void test_mutant_kinds_and_roundtrip(void **state)
     (void)state;
     Arena a;
     arena_init(&a);
-    Rule *cur = load(&a, adamw);
+    Rule *cur = tu_rule(&a, adamw);
     Rng rng;
     rng_seed(&rng, 7);
     int seen[MUT__COUNT] = {0};
@@ -87,7 +76,7 @@ static void test_mutant_kinds_and_roundtrip(void **state)
             assert_true(isfinite(c->params[p].value));
         assert_roundtrip(c);
         /* Restart now and then so the chain does not drift too far. */
-        cur = i % 25 == 24 ? load(&a, adamw) : c;
+        cur = i % 25 == 24 ? tu_rule(&a, adamw) : c;
     }
     for (int k = 0; k < MUT__COUNT; k++)
         assert_true(seen[k] > 100);
@@ -103,7 +92,7 @@ static void test_mutate_insert_delete_counts(void **state)
     Rng rng;
     rng_seed(&rng, 3);
     for (int i = 0; i < 50; i++) {
-        Rule *r = ast_clone(&a, load(&a, adamw));
+        Rule *r = ast_clone(&a, tu_rule(&a, adamw));
         assert_true(evo_mutate(&a, r, &rng, MUT_INSERT));
         assert_int_equal(r->nstmts, 3);
         Diag d;
@@ -125,7 +114,7 @@ static void test_mutate_impossible(void **state)
     arena_init(&a);
     Rng rng;
     rng_seed(&rng, 1);
-    Rule *r = load(&a, "rule sgd(lr = 0.1) {\n    return lr * g;\n}\n");
+    Rule *r = tu_rule(&a, "rule sgd(lr = 0.1) {\n    return lr * g;\n}\n");
     assert_false(evo_mutate(&a, r, &rng, MUT_DELETE));
     for (int i = 0; i < EVO_MAX_STMTS; i++)
         assert_true(evo_mutate(&a, r, &rng, MUT_INSERT));
@@ -141,7 +130,8 @@ static void test_mutate_constants_stay_finite(void **state)
     arena_init(&a);
     Rng rng;
     rng_seed(&rng, 11);
-    Rule *r = load(&a, "rule big(lr = 5e9) {\n    return lr * 9e9 * g;\n}\n");
+    Rule *r =
+        tu_rule(&a, "rule big(lr = 5e9) {\n    return lr * 9e9 * g;\n}\n");
     for (int i = 0; i < 3000; i++) {
         assert_true(evo_mutate(&a, r, &rng, MUT_MODIFY));
         assert_true(evo_within_limits(r));
@@ -153,7 +143,7 @@ static char *chain_text(uint64_t seed)
 {
     Arena a;
     arena_init(&a);
-    Rule *cur = load(&a, adamw);
+    Rule *cur = tu_rule(&a, adamw);
     Rng rng;
     rng_seed(&rng, seed);
     for (int i = 0; i < 40; i++) {

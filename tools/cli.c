@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compiler/sema.h"
 #include "grammar/parse.h"
 
 int cli_long(const char *opt, const char *val, long lo, long hi, long *out)
@@ -35,14 +34,18 @@ int cli_u64(const char *opt, const char *val, uint64_t *out)
     char *end;
     errno = 0;
     if (*val == '-' || *val == '\0') {
-        fprintf(stderr, "symopt: option %s: '%s' is not a non-negative "
-                        "integer\n", opt, val);
+        fprintf(stderr,
+                "symopt: option %s: '%s' is not a non-negative "
+                "integer\n",
+                opt, val);
         return -1;
     }
     unsigned long long v = strtoull(val, &end, 10);
     if (*end || errno) {
-        fprintf(stderr, "symopt: option %s: '%s' is not a non-negative "
-                        "integer\n", opt, val);
+        fprintf(stderr,
+                "symopt: option %s: '%s' is not a non-negative "
+                "integer\n",
+                opt, val);
         return -1;
     }
     *out = v;
@@ -56,13 +59,13 @@ int cli_double(const char *opt, const char *val, double lo, double hi,
     errno = 0;
     double v = strtod(val, &end);
     if (end == val || *end || errno || !isfinite(v)) {
-        fprintf(stderr, "symopt: option %s: '%s' is not a finite number\n",
-                opt, val);
+        fprintf(stderr, "symopt: option %s: '%s' is not a finite number\n", opt,
+                val);
         return -1;
     }
     if (v < lo || v > hi) {
-        fprintf(stderr, "symopt: option %s: %g is out of range [%g, %g]\n",
-                opt, v, lo, hi);
+        fprintf(stderr, "symopt: option %s: %g is out of range [%g, %g]\n", opt,
+                v, lo, hi);
         return -1;
     }
     *out = v;
@@ -80,28 +83,15 @@ const char *cli_value(int argc, char **argv, int *i)
 
 Rule *cli_load_rule(Arena *a, const char *path)
 {
-    Source *src = arena_alloc(a, sizeof *src);
-    if (source_read_file(src, path) < 0) {
+    int nerrors;
+    Rule *r = parse_checked_file(a, path, stderr, &nerrors);
+    if (!r && !nerrors)
         fprintf(stderr, "symopt: cannot read '%s': %s\n", path,
                 strerror(errno));
-        return NULL;
-    }
-    /* Keep the text in the arena so it lives as long as the rule. */
-    char *text = arena_strndup(a, src->text, src->len);
-    source_free(src);
-    src->text = text;
-    src->len = strlen(text) < src->len ? src->len : strlen(text);
-    src->path = arena_strdup(a, path);
-
-    Diag d;
-    diag_init(&d, src, stderr);
-    Rule *r = parse_rule(a, src, &d);
-    if (r && !sema_check(r, &d))
-        r = NULL;
-    if (d.nerrors)
-        fprintf(stderr, "%s: %d error%s\n", path, d.nerrors,
-                d.nerrors == 1 ? "" : "s");
-    return d.nerrors ? NULL : r;
+    else if (!r)
+        fprintf(stderr, "%s: %d error%s\n", path, nerrors,
+                nerrors == 1 ? "" : "s");
+    return r;
 }
 
 int cli_define(CliDefines *d, const char *arg)
@@ -130,11 +120,13 @@ int cli_apply_defines(const CliDefines *d, Rule *r, const char *path)
         while (k < r->nparams && strcmp(r->params[k].name, d->name[i]))
             k++;
         if (k == r->nparams) {
-            fprintf(stderr, "symopt: option -D: rule '%s' in %s has no "
-                            "hyperparameter '%s'", r->name, path, d->name[i]);
+            fprintf(stderr,
+                    "symopt: option -D: rule '%s' in %s has no "
+                    "hyperparameter '%s'",
+                    r->name, path, d->name[i]);
             for (int j = 0; j < r->nparams; j++)
-                fprintf(stderr, "%s%s", j ? ", " : " (it has: ",
-                        r->params[j].name);
+                fprintf(stderr, "%s%s",
+                        j ? ", " : " (it has: ", r->params[j].name);
             fputs(r->nparams ? ")\n" : " (it has none)\n", stderr);
             return -1;
         }

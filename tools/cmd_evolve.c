@@ -260,13 +260,10 @@ static int load_warm(EvolveArgs *a, Arena *arena, Rule **rules,
                      const char **origin)
 {
     if (a->nwarm == 0) {
-        Source *src = arena_alloc(arena, sizeof *src);
-        source_from_string(src, evo_default_warm_text);
-        src->path = evo_default_warm_path;
-        Diag d;
-        diag_init(&d, src, stderr);
-        Rule *r = parse_rule(arena, src, &d);
-        if (!r || !sema_check(r, &d))
+        Rule *r = parse_checked(arena, evo_default_warm_path,
+                                evo_default_warm_text,
+                                strlen(evo_default_warm_text), stderr, NULL);
+        if (!r)
             return -1;
         rules[0] = r;
         origin[0] = evo_default_warm_path;
