@@ -11,7 +11,13 @@ benches="bench_rules bench_compile bench_train"
 if [ ! -f "$build/CMakeCache.txt" ]; then
     cmake -S "$src" -B "$build" >/dev/null
 fi
-cmake --build "$build" --target $benches -j2 >/dev/null
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! cmake --build "$build" --target $benches -j2 >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "bench/run.sh: building the benchmarks failed" >&2
+    exit 1
+fi
 
 for b in $benches; do
     echo "== $b"
