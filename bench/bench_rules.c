@@ -1,6 +1,7 @@
 /* JIT-compiled AdamW and Lion steps (examples/adamw.opt, lion.opt) against
  * the same rules written by hand in C, over 16M floats: median time per
- * step of each and the ratio hand / JIT (above 1: the JIT is faster).
+ * step of each and the ratio hand / JIT (above 1: the JIT is faster),
+ * and the same over 32K floats, which stay in cache.
  * Usage: bench_rules [--n N] [--reps R] [--examples DIR]
  * Built with -fno-math-errno (bench/CMakeLists.txt) so that GCC can
  * vectorize sqrtf: errno is all it gives up, results stay IEEE. */
@@ -142,23 +143,28 @@ static int bench_rule(const char *dir, const char *name, int adamw, int64_t n,
     hand_step(&k, n, w, g, s, hp, lr, 1);
     k.jit(n, w, g, s, hp, lr, 2);
 
-    /* Alternate the two, so that drift in the machine hits both. */
+    /* Alternate the two, so that drift in the machine hits both; small
+     * tensors get several steps per timing, about 16M elements' worth. */
     double th[64], tj[64];
-    int64_t step = 3;
+    int64_t step = 3, inner = n >= (1 << 24) ? 1 : (1 << 24) / n;
+    if (inner > 10000)
+        inner = 10000;
     for (int r = 0; r < reps; r++) {
         double t0 = bench_now();
-        hand_step(&k, n, w, g, s, hp, lr, step++);
+        for (int64_t q = 0; q < inner; q++)
+            hand_step(&k, n, w, g, s, hp, lr, step++);
         double t1 = bench_now();
-        k.jit(n, w, g, s, hp, lr, step++);
+        for (int64_t q = 0; q < inner; q++)
+            k.jit(n, w, g, s, hp, lr, step++);
         double t2 = bench_now();
-        th[r] = t1 - t0;
-        tj[r] = t2 - t1;
+        th[r] = (t1 - t0) / (double)inner;
+        tj[r] = (t2 - t1) / (double)inner;
     }
     double mh = bench_median(th, reps), mj = bench_median(tj, reps);
     long diff = sanity(&k, ns, hp, lr);
 
     printf("%-6s %10lld %12.2f %12.2f %9.2f   %s\n", name, (long long)n,
-           1e3 * mh, 1e3 * mj, mh / mj,
+           1e6 * mh, 1e6 * mj, mh / mj,
            diff ? "NO (differ)" : "yes (bit for bit)");
     if (diff)
         fprintf(stderr, "%s: %ld values differ between hand C and JIT\n", name,
@@ -175,7 +181,7 @@ static int bench_rule(const char *dir, const char *name, int adamw, int64_t n,
 
 int main(int argc, char **argv)
 {
-    int64_t n = 1 << 24;
+    int64_t n = 0; /* 0: the default sizes */
     int reps = 9;
     const char *dir = SYMOPT_SOURCE_DIR "/examples";
     char err[512];
@@ -193,7 +199,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (n < 1 || reps < 1 || reps > 64) {
+    if (n < 0 || reps < 1 || reps > 64) {
         fprintf(stderr, "bench_rules: need --n >= 1 and --reps in 1..64\n");
         return 2;
     }
@@ -203,11 +209,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_rules: %s\n", err);
         return 1;
     }
-    printf("median of %d steps; ratio = hand / JIT (target >= 1.0)\n", reps);
-    printf("%-6s %10s %12s %12s %9s   %s\n", "rule", "n", "hand ms", "jit ms",
+    printf("time per step, median of %d timings; ratio = hand / JIT "
+           "(target >= 1.0)\n",
+           reps);
+    printf("%-6s %10s %12s %12s %9s   %s\n", "rule", "n", "hand us", "jit us",
            "ratio", "same numbers");
-    int rc = bench_rule(dir, "adamw", 1, n, reps, jit);
-    rc |= bench_rule(dir, "lion", 0, n, reps, jit);
+    /* By default 16M floats (memory-bound) and 32K (in cache, where the
+     * arithmetic shows). */
+    int64_t sizes[2] = {n > 0 ? n : 1 << 24, 1 << 15};
+    int nsizes = n > 0 ? 1 : 2, rc = 0;
+    for (int k = 0; k < nsizes; k++) {
+        rc |= bench_rule(dir, "adamw", 1, sizes[k], reps, jit);
+        rc |= bench_rule(dir, "lion", 0, sizes[k], reps, jit);
+    }
     jit_free(jit);
     return rc ? 1 : 0;
 }
