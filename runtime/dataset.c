@@ -18,6 +18,10 @@
  * rejects absurd headers before any allocation. */
 #define IDX_MAX_BYTES (1ull << 31)
 
+/* The first allocation for an IDX file's data; the buffer doubles from
+ * there as the data comes in. */
+#define IDX_FIRST_CHUNK (1u << 20)
+
 static const char *const data_hint =
     "; install the data with `apt-get install dataset-fashion-mnist`, or "
     "point `--data DIR` at a folder with the Fashion-MNIST IDX files";
@@ -131,13 +135,25 @@ int dataset_read_idx(const char *path, int ndims, uint8_t **data,
     if (read_header(f, path, ndims, dims, &total, err, errlen) < 0)
         goto fail;
 
-    *data = malloc(total);
-    if (!*data) {
-        fail(err, errlen, "%s: out of memory for %llu bytes", path,
-             (unsigned long long)total);
-        goto fail;
+    /* The buffer grows with the data that actually arrives, so that a
+     * short file whose header claims gigabytes costs no more memory than
+     * its own contents: the header alone proves nothing. */
+    uint64_t have = 0, cap = 0;
+    r = 1;
+    while (r > 0 && have < total) {
+        cap = have ? have * 2 : IDX_FIRST_CHUNK;
+        if (cap > total)
+            cap = total;
+        uint8_t *grown = realloc(*data, cap);
+        if (!grown) {
+            fail(err, errlen, "%s: out of memory for %llu bytes", path,
+                 (unsigned long long)cap);
+            goto fail;
+        }
+        *data = grown;
+        r = read_exact(f, path, *data + have, cap - have, err, errlen);
+        have = cap;
     }
-    r = read_exact(f, path, *data, total, err, errlen);
     if (r == 0)
         fail(err, errlen, "%s: truncated (header promises %llu bytes)", path,
              (unsigned long long)total);

@@ -21,6 +21,7 @@
 #include "compiler/jit.h"
 #include "compiler/sema.h"
 #include "grammar/parse.h"
+#include "tests/diff_compare.h"
 
 static Jit *jit;
 
@@ -28,9 +29,12 @@ static Rule *load(Arena *a, const char *path, const char *text)
 {
     Source *src = arena_alloc(a, sizeof *src);
     if (path) {
-        assert_int_equal(source_read_file(src, path), 0);
-        src->text = arena_strndup(a, src->text, src->len);
+        Source file;
+        assert_int_equal(source_read_file(&file, path), 0);
+        src->text = arena_strndup(a, file.text, file.len);
+        src->len = file.len;
         src->path = arena_strdup(a, path);
+        source_free(&file);
     } else {
         source_from_string(src, arena_strdup(a, text));
     }
@@ -76,59 +80,11 @@ static void fill(float *w, float *g, int64_t n, uint64_t *seed)
     }
 }
 
-static bool transcendental(const Node *n)
-{
-    if (n->kind != ND_CALL)
-        return false;
-    switch (n->fn) {
-    case FN_POW: case FN_CBRT: case FN_EXP: case FN_EXPM1: case FN_LOG:
-    case FN_LOG1P: case FN_SIN: case FN_COS: case FN_TAN: case FN_ARCSIN:
-    case FN_ARCCOS: case FN_ARCTAN: case FN_SINH: case FN_COSH:
-    case FN_TANH: case FN_ARCSINH: case FN_ARCTANH:
-        return true;
-    default:
-        break;
-    }
-    for (int k = 0; k < n->nargs; k++)
-        if (transcendental(n->args[k]))
-            return true;
-    return false;
-}
-
-static bool rule_transcendental(const Rule *r)
-{
-    for (int s = 0; s < r->nstmts; s++)
-        if (transcendental(r->stmts[s].value))
-            return true;
-    return transcendental(r->ret);
-}
-
-/* Distance in units in the last place between two floats of one sign
- * ordering (INT64 to avoid overflow). */
-static int64_t ulps(float a, float b)
-{
-    int32_t x, y;
-    memcpy(&x, &a, 4);
-    memcpy(&y, &b, 4);
-    int64_t ox = x < 0 ? (int64_t)INT32_MIN - x : x;
-    int64_t oy = y < 0 ? (int64_t)INT32_MIN - y : y;
-    return ox > oy ? ox - oy : oy - ox;
-}
-
-static bool agree(float a, float b, bool tol)
-{
-    if (isnan(a) || isnan(b))
-        return isnan(a) && isnan(b);
-    if (!tol)
-        return !memcmp(&a, &b, 4);
-    return ulps(a, b) <= 4;
-}
-
 static void compare(const char *what, const char *tensor, int step,
                     const float *x, const float *y, int64_t n, bool tol)
 {
     for (int64_t i = 0; i < n; i++)
-        if (!agree(x[i], y[i], tol))
+        if (!diff_agree(x[i], y[i], tol))
             fail_msg("%s: step %d, %s[%lld]: interpreter %a, JIT %a", what,
                      step, tensor, (long long)i, x[i], y[i]);
 }
@@ -141,7 +97,7 @@ static void diff_rule(const char *what, const Rule *r, int64_t n, int steps)
     JitRule *jr = jit_compile(jit, r, err, sizeof err);
     if (!jr)
         fail_msg("%s: %s", what, err);
-    bool tol = rule_transcendental(r);
+    bool tol = diff_rule_transcendental(r);
 
     size_t bytes = (size_t)n * sizeof(float);
     float *w1 = malloc(bytes), *w2 = malloc(bytes), *g = malloc(bytes);
