@@ -156,9 +156,13 @@ static bool mutate_insert(Arena *a, Rule *r, Rng *rng)
         target = arena_strdup(a, t.name[rng_below(rng, (uint64_t)t.n)]);
 
     Stmt *stmts = arena_alloc(a, sizeof(Stmt) * ((size_t)r->nstmts + 2));
-    memcpy(stmts, r->stmts, sizeof(Stmt) * (size_t)pos);
-    memcpy(stmts + pos + 1, r->stmts + pos,
-           sizeof(Stmt) * (size_t)(r->nstmts - pos));
+    /* A rule with no statements has stmts == NULL, which memcpy must not
+     * see even for zero bytes. */
+    if (r->nstmts > 0) {
+        memcpy(stmts, r->stmts, sizeof(Stmt) * (size_t)pos);
+        memcpy(stmts + pos + 1, r->stmts + pos,
+               sizeof(Stmt) * (size_t)(r->nstmts - pos));
+    }
     stmts[pos] = (Stmt){.target = target, .value = value};
     r->stmts = stmts;
     r->nstmts++;

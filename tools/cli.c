@@ -101,14 +101,24 @@ int cli_define(CliDefines *d, const char *arg)
         fprintf(stderr, "symopt: option -D: '%s' is not name=value\n", arg);
         return -1;
     }
-    if (d->n == (int)(sizeof d->name / sizeof *d->name)) {
-        fprintf(stderr, "symopt: option -D: too many overrides\n");
+    if (d->n == CLI_MAX_DEFINES) {
+        fprintf(stderr, "symopt: option -D: more than %d overrides\n",
+                CLI_MAX_DEFINES);
+        return -1;
+    }
+    size_t len = (size_t)(eq - arg);
+    if (len > CLI_MAX_DEFINE_NAME) {
+        fprintf(stderr,
+                "symopt: option -D: name '%.*s...' is longer than %d "
+                "bytes\n",
+                16, arg, CLI_MAX_DEFINE_NAME);
         return -1;
     }
     double v;
     if (cli_double("-D", eq + 1, -HUGE_VAL, HUGE_VAL, &v) < 0)
         return -1;
-    d->name[d->n] = strndup(arg, (size_t)(eq - arg));
+    memcpy(d->name[d->n], arg, len);
+    d->name[d->n][len] = '\0';
     d->value[d->n++] = v;
     return 0;
 }

@@ -24,14 +24,17 @@ const char *cli_value(int argc, char **argv, int *i);
  * Returns NULL on any error. The rule and its source text live in `a`. */
 Rule *cli_load_rule(Arena *a, const char *path);
 
-/* -D overrides, collected while parsing options, applied to a rule. */
+/* -D overrides, collected while parsing options, applied to a rule. The
+ * names are held in place, so a CliDefines owns no memory. */
+enum { CLI_MAX_DEFINES = 64, CLI_MAX_DEFINE_NAME = 64 };
 typedef struct CliDefines {
     int n;
-    const char *name[64];
-    double value[64];
+    char name[CLI_MAX_DEFINES][CLI_MAX_DEFINE_NAME + 1];
+    double value[CLI_MAX_DEFINES];
 } CliDefines;
 
-/* Parses "name=value" (the argument of -D). */
+/* Parses "name=value" (the argument of -D); a name longer than
+ * CLI_MAX_DEFINE_NAME bytes is an error. */
 int cli_define(CliDefines *d, const char *arg);
 /* Sets the defaults of the named hyperparameters; an unknown name is an
  * error naming the rule's file and its parameters. */

@@ -157,7 +157,5 @@ int cmd_compile(int argc, char **argv)
     if (!rc && (!a.dump || a.obj))
         rc = write_object(r, &a);
     arena_free(&arena);
-    for (int k = 0; k < a.defs.n; k++)
-        free((char *)a.defs.name[k]);
     return rc;
 }
