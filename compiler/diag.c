@@ -63,13 +63,25 @@ static void show_span(FILE *out, const Source *src, Span at)
     fputc('\n', out);
 }
 
+/* Errors printed per Diag; the rest are only counted. Finding a line
+ * number is linear in the offset, so printing every error of a file full
+ * of them would take time quadratic in its size. */
+enum { DIAG_MAX_SHOWN = 100 };
+
 static void report(Diag *d, Span at, const char *kind, const char *fmt,
                    va_list ap)
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    if (!d->out)
+    if (!d->out || d->nerrors > DIAG_MAX_SHOWN + 1)
         return;
+    if (d->nerrors == DIAG_MAX_SHOWN + 1) {
+        if (*kind == 'e')
+            fprintf(d->out, "%s: more than %d errors; the rest are not "
+                            "shown\n",
+                    d->src ? d->src->path : "symopt", DIAG_MAX_SHOWN);
+        return;
+    }
     if (d->src) {
         int line, col;
         diag_linecol(d->src, at.off, &line, &col);
@@ -105,6 +117,11 @@ void diag_note(Diag *d, Span at, const char *fmt, ...)
 
 int source_read_file(Source *src, const char *path)
 {
+    return source_read_file_max(src, path, SIZE_MAX - 1);
+}
+
+int source_read_file_max(Source *src, const char *path, size_t max)
+{
     FILE *f = fopen(path, "rb");
     if (!f)
         return -1;
@@ -112,7 +129,7 @@ int source_read_file(Source *src, const char *path)
     char *buf = malloc(cap);
     while (buf) {
         len += fread(buf + len, 1, cap - len - 1, f);
-        if (len < cap - 1)
+        if (len < cap - 1 || len > max)
             break;
         char *bigger = realloc(buf, cap * 2);
         if (!bigger) {

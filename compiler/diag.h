@@ -38,6 +38,9 @@ void diag_linecol(const Source *src, uint32_t off, int *line, int *col);
 /* Reads a whole file into a Source (text is malloc'ed, caller frees it
  * with source_free). Returns 0, or -1 with errno set. */
 int source_read_file(Source *src, const char *path);
+/* Like source_read_file, but reads at most max + 1 bytes, so that a file
+ * longer than max is seen to be (src->len > max) without reading it all. */
+int source_read_file_max(Source *src, const char *path, size_t max);
 void source_from_string(Source *src, const char *text);
 void source_free(Source *src);
 

@@ -164,11 +164,6 @@ static void check_params(Sema *s)
 {
     Rule *r = s->r;
     r->lr_param = -1;
-    if (r->nparams > SEMA_MAX_PARAMS)
-        diag_error(s->d, r->span, "rule '%s' has %d hyperparameters; at "
-                                  "most %d are allowed",
-                   r->name, r->nparams, SEMA_MAX_PARAMS);
-
     for (int i = 0; i < r->nparams; i++) {
         Param *p = &r->params[i];
         int first = find_param(r, p->name);
@@ -192,11 +187,6 @@ static void check_params(Sema *s)
 static void check_states(Sema *s)
 {
     Rule *r = s->r;
-    if (r->nstates > SEMA_MAX_STATES)
-        diag_error(s->d, r->span, "rule '%s' has %d states; at most %d "
-                                  "are allowed",
-                   r->name, r->nstates, SEMA_MAX_STATES);
-
     for (int i = 0; i < r->nstates; i++) {
         StateDecl *st = &r->states[i];
         int first = find_state(r, st->name);
@@ -272,9 +262,34 @@ static void set_locals(Sema *s)
         r->local_names[i] = s->locals[i];
 }
 
+/* Reports every count over its limit. A rule over one is not checked
+ * further: name lookups are linear, so checking it would take time
+ * quadratic in the count. */
+static bool over_limits(const Rule *r, Diag *d)
+{
+    int before = d->nerrors;
+    if (r->nparams > SEMA_MAX_PARAMS)
+        diag_error(d, r->span, "rule '%s' has %d hyperparameters; at "
+                               "most %d are allowed",
+                   r->name, r->nparams, SEMA_MAX_PARAMS);
+    if (r->nstates > SEMA_MAX_STATES)
+        diag_error(d, r->span, "rule '%s' has %d states; at most %d "
+                               "are allowed",
+                   r->name, r->nstates, SEMA_MAX_STATES);
+    if (r->nstmts > SEMA_MAX_STMTS)
+        diag_error(d, r->span, "rule '%s' has %d statements; at most %d "
+                               "are allowed",
+                   r->name, r->nstmts, SEMA_MAX_STMTS);
+    return d->nerrors > before;
+}
+
 bool sema_check(Rule *r, Diag *d)
 {
     int before = d->nerrors;
+    if (over_limits(r, d)) {
+        r->lr_param = -1;
+        return false;
+    }
     size_t ns = (size_t)r->nstmts + 1, nst = (size_t)r->nstates + 1;
     Sema s = {.r = r, .d = d};
     s.locals = calloc(ns, sizeof *s.locals);
@@ -285,10 +300,6 @@ bool sema_check(Rule *r, Diag *d)
 
     check_params(&s);
     check_states(&s);
-    if (r->nstmts > SEMA_MAX_STMTS)
-        diag_error(d, r->span, "rule '%s' has %d statements; at most %d "
-                               "are allowed",
-                   r->name, r->nstmts, SEMA_MAX_STMTS);
 
     for (int i = 0; i < r->nstmts; i++) {
         check_value(&s, r->stmts[i].value, i);

@@ -28,7 +28,9 @@ Rule *parse_checked_file(Arena *a, const char *path, FILE *errs, int *nerrors)
     Source file;
     if (nerrors)
         *nerrors = 0;
-    if (source_read_file(&file, path) < 0)
+    /* A longer file is read no further than one byte past the limit,
+     * which parse_rule then reports. */
+    if (source_read_file_max(&file, path, PARSE_MAX_FILE) < 0)
         return NULL;
     Rule *r = parse_checked(a, path, file.text, file.len, errs, nerrors);
     source_free(&file);

@@ -203,8 +203,12 @@ static void yyerror(YYLTYPE *loc, ParseCtx *ctx, yyscan_t scanner,
     (void)scanner;
     /* Bison's own stack overflows only on absurdly nested input. */
     if (!strcmp(msg, "memory exhausted"))
-        msg = "expression is nested too deeply";
-    diag_error(ctx->d, *loc, "%s", msg);
+        diag_error(ctx->d, *loc,
+                   "expression is nested too deeply (more than %d "
+                   "parser levels)",
+                   (int)YYMAXDEPTH);
+    else
+        diag_error(ctx->d, *loc, "%s", msg);
 }
 
 /* Grows an arena array of `size`-byte items to hold n + 1 of them. */
