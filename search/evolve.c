@@ -117,12 +117,39 @@ static int write_atomic(Search *s, const char *name, const char *text)
     snprintf(path, sizeof path, "%s/%s", s->cfg->out_dir, name);
     snprintf(tmp, sizeof tmp, "%s/.%s.tmp", s->cfg->out_dir, name);
     FILE *f = fopen(tmp, "w");
-    if (!f || fputs(text, f) < 0 || fclose(f) != 0 || rename(tmp, path)) {
+    bool ok = f && fputs(text, f) >= 0;
+    int err = errno;
+    if (f && fclose(f) != 0 && ok) {
+        ok = false;
+        err = errno;
+    }
+    if (ok && rename(tmp, path) != 0) {
+        ok = false;
+        err = errno;
+    }
+    if (!ok) {
+        /* The previous dir/name, if any, is untouched. */
+        if (f)
+            unlink(tmp);
         snprintf(s->err, s->errlen, "cannot write '%s': %s", path,
-                 strerror(errno));
+                 strerror(err));
         return -1;
     }
     return 0;
+}
+
+/* Flushes log.jsonl: lines written since the last flush may have failed
+ * (a full disk), which the stream remembers. 0, or -1 with a message. */
+static int flush_log(Search *s)
+{
+    if (!s->log)
+        return 0;
+    errno = 0;
+    if (fflush(s->log) == 0 && !ferror(s->log))
+        return 0;
+    snprintf(s->err, s->errlen, "cannot write '%s/log.jsonl': %s",
+             s->cfg->out_dir, errno ? strerror(errno) : "write error");
+    return -1;
 }
 
 /* The rule's text with a doc comment giving its fitness and origin;
@@ -426,11 +453,12 @@ static int checkpoint(Search *s, long added)
     if (s->since_checkpoint < s->cfg->checkpoint)
         return 0;
     s->since_checkpoint = 0;
-    if (s->log)
-        fflush(s->log);
     s->res.best_fitness = s->ntop ? s->top[0].fitness : 0;
     s->res.best_id = s->ntop ? s->top[0].id : -1;
-    if (write_ranks(s) < 0 || write_summary(s, "running") < 0)
+    /* The results first: a write that fails (a full disk) leaves the
+     * previous checkpoint's files, and the search stops saying so. */
+    if (write_ranks(s) < 0 || write_summary(s, "running") < 0 ||
+        flush_log(s) < 0)
         return -1;
     return 0;
 }
@@ -583,8 +611,8 @@ static Rule *simplify(Search *s, Arena *a, double *fitness, int *dropped)
 
 static int finish(Search *s)
 {
-    if (s->log)
-        fflush(s->log);
+    if (flush_log(s) < 0)
+        return -1;
     if (!s->ntop)
         return write_summary(s, "done");
     if (write_ranks(s) < 0)
@@ -610,8 +638,8 @@ static int finish(Search *s)
     s->res.best_fitness = fit;
     s->res.best_fitness_unsimplified = s->top[0].fitness;
     s->res.best_id = s->top[0].id;
-    if (s->log)
-        fflush(s->log);
+    if (rc == 0)
+        rc = flush_log(s);
     progress(s, true);
     return rc < 0 ? -1 : write_summary(s, "done");
 }
