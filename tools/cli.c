@@ -1,6 +1,7 @@
 /* Option values, rule loading and -D overrides for the driver. */
 #include "tools/cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,7 +16,8 @@ int cli_long(const char *opt, const char *val, long lo, long hi, long *out)
     char *end;
     errno = 0;
     long v = strtol(val, &end, 10);
-    if (end == val || *end || errno) {
+    /* strtol skips leading blanks; a value with them is junk here. */
+    if (end == val || *end || errno || isspace((unsigned char)*val)) {
         fprintf(stderr, "symopt: option %s: '%s' is not an integer\n", opt,
                 val);
         return -1;
@@ -33,7 +35,8 @@ int cli_u64(const char *opt, const char *val, uint64_t *out)
 {
     char *end;
     errno = 0;
-    if (*val == '-' || *val == '\0') {
+    /* strtoull skips blanks and negates a '-': " -1" would pass. */
+    if (!isdigit((unsigned char)*val)) {
         fprintf(stderr,
                 "symopt: option %s: '%s' is not a non-negative "
                 "integer\n",
@@ -58,7 +61,8 @@ int cli_double(const char *opt, const char *val, double lo, double hi,
     char *end;
     errno = 0;
     double v = strtod(val, &end);
-    if (end == val || *end || errno || !isfinite(v)) {
+    if (end == val || *end || errno || !isfinite(v) ||
+        isspace((unsigned char)*val)) {
         fprintf(stderr, "symopt: option %s: '%s' is not a finite number\n", opt,
                 val);
         return -1;

@@ -45,7 +45,9 @@ static int parse_hidden(const char *val, TrainConfig *c)
     char buf[256], *save = NULL;
     int n = 0;
 
-    if (strlen(val) >= sizeof buf || !*val || val[strlen(val) - 1] == ',') {
+    /* strtok_r would skip empty sizes: ",16" and "16,,16" are errors. */
+    if (strlen(val) >= sizeof buf || !*val || val[0] == ',' ||
+        val[strlen(val) - 1] == ',' || strstr(val, ",,")) {
         fprintf(stderr,
                 "symopt: option --hidden: '%s' is not a list of "
                 "sizes like 256 or 256,128\n",
