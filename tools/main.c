@@ -1,4 +1,5 @@
 /* The `symopt` command: picks the subcommand and hands it its arguments. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,6 +26,18 @@ static void usage(FILE *out)
     fputs("\n'symopt COMMAND --help' describes a command's options.\n", out);
 }
 
+/* A command's status, made 1 if its output could not all be written (a
+ * full disk, a closed pipe): success must mean the output is there. */
+static int finish(int rc)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return rc;
+    fprintf(stderr, "symopt: cannot write the output: %s\n",
+            errno ? strerror(errno) : "write error");
+    return rc ? rc : 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -38,7 +51,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
         if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
+            return finish(commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "symopt: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Bad option values for train, compile and evolve: junk numbers, values out
 # of range, unknown -D names, an --out that cannot be written (found before
-# any work), a file size limit hit while evolve writes its results, and
-# rules whose arithmetic gives NaN or Inf (scored, never fatal).
+# any work), a file size limit hit while evolve writes its results, a full
+# stdout, and rules whose arithmetic gives NaN or Inf (scored, never
+# fatal).
 set -u
 : "${SYMOPT:?}" "${SRC:?}"
 tmp=$(mktemp -d)
@@ -132,6 +133,18 @@ for f in "$tmp"/full/*.opt; do
     [ -e "$f" ] || continue
     "$SYMOPT" check "$f" 2>/dev/null || fail "$f left broken"
 done
+
+# Output that cannot be written (a full disk) is an error, not success.
+if [ -w /dev/full ]; then
+    for cmd in "fmt $sgd" "train $sgd --steps 5 --hidden 8 --json" \
+        "check --help"; do
+        timeout 60 "$SYMOPT" $cmd >/dev/full 2>"$tmp/err"
+        rc=$?
+        [ "$rc" -eq 1 ] || fail "$cmd >/dev/full exited $rc, want 1"
+        grep -q 'symopt: cannot write the output: No space left on device' \
+            "$tmp/err" || fail "$cmd >/dev/full: $(cat "$tmp/err")"
+    done
+fi
 
 # NaN, Inf and division by zero: training reports divergence, exit 0;
 # evolve scores such rules 0 and finishes.
