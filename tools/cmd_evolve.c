@@ -327,9 +327,6 @@ static int run(EvolveArgs *a, Rule **rules, const char **origin, int nwarm)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    /* Past a file size limit a write then fails with EFBIG, which the
-     * search reports, instead of the signal killing it unannounced. */
-    signal(SIGXFSZ, SIG_IGN);
     a->cfg.stop = &stop_flag;
     a->cfg.abort_now = &abort_flag;
 

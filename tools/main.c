@@ -1,5 +1,6 @@
 /* The `symopt` command: picks the subcommand and hands it its arguments. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +41,11 @@ static int finish(int rc)
 
 int main(int argc, char **argv)
 {
+    /* Past a file size limit a write then fails with EFBIG, which every
+     * command reports naming the file, instead of the signal killing the
+     * process (and a search losing its last results) unannounced. */
+    signal(SIGXFSZ, SIG_IGN);
+
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -129,6 +129,14 @@ elif ! grep -q "symopt: evolve: cannot write '$tmp/full/.*': File too large" \
     tail -5 "$tmp/err" | sed 's/^/    /'
 fi
 ls -A "$tmp/full" | grep -q '\.tmp$' && fail "temporary file left in --out"
+(
+    ulimit -f 1
+    exec "$SYMOPT" compile "$SRC/examples/adamw.opt" -o "$tmp/lim.o"
+) >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 1 ] || fail "compile under a 1 KiB file size limit exited $rc"
+grep -q "cannot write '$tmp/lim.o': File too large" "$tmp/err" ||
+    fail "compile under a file size limit: $(cat "$tmp/err")"
 for f in "$tmp"/full/*.opt; do
     [ -e "$f" ] || continue
     "$SYMOPT" check "$f" 2>/dev/null || fail "$f left broken"
