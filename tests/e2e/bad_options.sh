@@ -30,31 +30,31 @@ bad() {
 
 sgd=$SRC/examples/sgd.opt
 lion=$SRC/examples/lion.opt
-tr() { bad "$1" "$SYMOPT" train "$sgd" "${@:2}"; }
+tb() { bad "$1" "$SYMOPT" train "$sgd" "${@:2}"; }
 
 # Junk numbers: blanks, suffixes, hex, exponents, overflow, empty.
 for v in ' 5' '5 ' 5abc 0x10 1e3 '' 99999999999999999999 5.0 -; do
-    tr "option --steps: '$v' is not an integer" --steps "$v"
-    tr "option --batch: '$v' is not an integer" --batch "$v"
+    tb "option --steps: '$v' is not an integer" --steps "$v"
+    tb "option --batch: '$v' is not an integer" --batch "$v"
     bad "option --population: '$v' is not an integer" \
         "$SYMOPT" evolve --population "$v" --out "$tmp/never"
     bad "option --workers: '$v' is not an integer" \
         "$SYMOPT" evolve --workers "$v" --out "$tmp/never"
 done
 for v in ' 1' ' -1' -1 +1 1.5 x ''; do
-    tr "option --seed: '${v/+/\\+}' is not a non-negative integer" \
+    tb "option --seed: '${v/+/\\+}' is not a non-negative integer" \
         --seed "$v"
 done
-for v in ,16 16, 16,,16 , 16x '' ' 16'; do
-    tr "option --hidden: '$v'" --hidden "$v"
+for v in ',16' '16,' '16,,16' ',' 16x '' ' 16'; do
+    tb "option --hidden: '$v'" --hidden "$v"
 done
 for v in 'lr= 1' 'lr=' lr=nan lr=inf lr=-inf lr=1e999 lr=0.1x; do
-    tr "option -D: '${v#lr=}' is not a finite number" -D "$v"
+    tb "option -D: '${v#lr=}' is not a finite number" -D "$v"
 done
-tr "option -D: '=1' is not name=value" -D =1
-tr "option -D: 'lr' is not name=value" -D lr
+tb "option -D: '=1' is not name=value" -D =1
+tb "option -D: 'lr' is not name=value" -D lr
 long=$(printf 'h%.0s' $(seq 65))
-tr "option -D: name 'hhhhhhhhhhhhhhhh...' is longer than 64 bytes" \
+tb "option -D: name 'hhhhhhhhhhhhhhhh...' is longer than 64 bytes" \
     -D "$long=1"
 bad "option -D: name .* is longer than 64 bytes" \
     "$SYMOPT" compile "$lion" -D "$long=1" -o "$tmp/l.o"
@@ -66,11 +66,11 @@ bad "option --time: 1e\+09 is out of range" "$SYMOPT" evolve --time 1e9 \
     --out "$tmp/never"
 
 # Out of range.
-tr 'option --steps: -5 is out of range' --steps -5
-tr 'option --steps: 0 is out of range' --steps 0
-tr 'option --batch: 0 is out of range' --batch 0
-tr 'option --hidden: 70000 is out of range' --hidden 70000
-tr 'option --hidden: at most [0-9]+ hidden layers' --hidden \
+tb 'option --steps: -5 is out of range' --steps -5
+tb 'option --steps: 0 is out of range' --steps 0
+tb 'option --batch: 0 is out of range' --batch 0
+tb 'option --hidden: 70000 is out of range' --hidden 70000
+tb 'option --hidden: at most [0-9]+ hidden layers' --hidden \
     16,16,16,16,16,16,16,16,16,16,16,16,16,16,16,16,16,16,16,16
 ev() { bad "$1" "$SYMOPT" evolve "${@:2}" --out "$tmp/never"; }
 ev 'option --population: 1 is out of range' --population 1
@@ -86,7 +86,7 @@ ev 'option --top: 100 is out of range' --top 100
 [ ! -e "$tmp/never" ] || fail "a bad evolve option created --out"
 
 # Unknown -D names: the rule's file and its hyperparameters are named.
-tr "rule 'sgd' in .*sgd.opt has no hyperparameter 'beta' \(it has: lr\)" \
+tb "rule 'sgd' in .*sgd.opt has no hyperparameter 'beta' \(it has: lr\)" \
     -D beta=1
 bad "rule 'lion' in .*lion.opt has no hyperparameter 'lr2' \(it has: lr, " \
     "$SYMOPT" compile "$lion" -D lr2=1 -o "$tmp/l.o"
@@ -128,7 +128,7 @@ elif ! grep -q "symopt: evolve: cannot write '$tmp/full/.*': File too large" \
     fail "evolve under a file size limit: no clear error"
     tail -5 "$tmp/err" | sed 's/^/    /'
 fi
-ls -A "$tmp/full" | grep -q '\.tmp$' && fail "temporary file left in --out"
+compgen -G "$tmp/full/.*.tmp" >/dev/null && fail "temporary left in --out"
 (
     ulimit -f 1
     exec "$SYMOPT" compile "$SRC/examples/adamw.opt" -o "$tmp/lim.o"

@@ -22,7 +22,7 @@ ldd "$SYMOPT" | grep -q libasan && vlimit=unlimited
 # (Checks linear in the input take well under a second for any of these.)
 over() {
     local f=$1 pattern=$2 cmd=${3:-check}
-    (ulimit -v $vlimit; timeout 10 "$SYMOPT" $cmd "$tmp/$f") \
+    (ulimit -v $vlimit; timeout 10 "$SYMOPT" "$cmd" "$tmp/$f") \
         >"$tmp/out" 2>"$tmp/err"
     local rc=$?
     if [ "$rc" -ne 1 ]; then
