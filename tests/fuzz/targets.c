@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "compiler/interp.h"
 #include "compiler/print.h"
@@ -177,14 +178,31 @@ const char *fuzz_jit_check(Jit *jit, const uint8_t *data, size_t size)
     return msg;
 }
 
-static bool is_gzip(const uint8_t *data, size_t size)
+/* Whether `data` is a well-formed IDX file of unsigned bytes with ndims
+ * dimensions, by the format's definition: magic 0x000008<ndims>, ndims
+ * big-endian sizes, none 0, and exactly their product of bytes after. */
+static bool idx_well_formed(const uint8_t *data, size_t size, int ndims)
 {
-    return size >= 2 && data[0] == 0x1f && data[1] == 0x8b;
+    size_t header = 4 + 4 * (size_t)ndims;
+    if (size < header || data[0] || data[1] || data[2] != 8 || data[3] != ndims)
+        return false;
+    uint64_t total = 1;
+    for (int i = 0; i < ndims; i++) {
+        const uint8_t *b = data + 4 + 4 * i;
+        uint64_t d = (uint64_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3];
+        total *= d;
+        if (total == 0 || total > size)
+            return false;
+    }
+    return total == size - header;
 }
 
-/* One read of the file as an IDX file of ndims dimensions. */
+/* One read of the file at path as an IDX file of ndims dimensions. The
+ * file holds `data` (size bytes), gzip'ed or not; `known` says whether
+ * that is also what gzopen reads from it (false for input that is itself
+ * gzip data, which is read as the bytes it inflates to). */
 static const char *idx_read(const char *path, const uint8_t *data, size_t size,
-                            int ndims)
+                            bool known, int ndims)
 {
     uint8_t *out = (uint8_t *)"";
     uint32_t dims[3] = {0, 0, 0};
@@ -192,6 +210,7 @@ static const char *idx_read(const char *path, const uint8_t *data, size_t size,
     memset(err, 0, sizeof err);
 
     int rc = dataset_read_idx(path, ndims, &out, dims, err, sizeof err);
+    bool valid = known && idx_well_formed(data, size, ndims);
     if (rc < 0) {
         if (out)
             return found("failed read leaves data at %p", (void *)out);
@@ -201,37 +220,34 @@ static const char *idx_read(const char *path, const uint8_t *data, size_t size,
          * runs out unless the reader believes the header over the file. */
         if (strstr(err, "out of memory"))
             return found("%zu-byte file: %s", size, err);
+        if (valid)
+            return found("well-formed %d-dimensional file refused: %s", ndims,
+                         err);
         return NULL;
     }
     if (rc != 0)
         return found("dataset_read_idx returned %d", rc);
 
-    uint64_t total = 1;
-    for (int i = 0; i < ndims; i++) {
-        if (dims[i] == 0)
-            return found("accepted a header with dimension %d = 0", i + 1);
-        total *= dims[i];
-    }
-    /* A plain file is the header and exactly the data it describes. */
-    size_t header = 4 + 4 * (size_t)ndims;
     const char *msg = NULL;
-    if (!is_gzip(data, size)) {
-        if (size < header || total != size - header)
-            msg = found("accepted %llu bytes of data from a %zu-byte file "
-                        "with %d dimensions",
-                        (unsigned long long)total, size, ndims);
-        else if (memcmp(out, data + header, total))
-            msg = found("data differs from the file's bytes");
-    }
+    uint64_t total = 1;
+    for (int i = 0; i < ndims; i++)
+        total *= dims[i];
+    size_t header = 4 + 4 * (size_t)ndims;
+    if (known && !valid)
+        msg = found("%s: accepted a file that is not a well-formed "
+                    "%d-dimensional IDX file",
+                    path, ndims);
+    else if (known && memcmp(out, data + header, total))
+        msg = found("%s: data differs from the file's bytes", path);
+    else if (total == 0)
+        msg = found("%s: accepted a header with a dimension 0", path);
     free(out);
     return msg;
 }
 
-const char *fuzz_idx_check(const char *dir, const uint8_t *data, size_t size)
+static const char *write_file(const char *path, const uint8_t *data,
+                              size_t size)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/input.idx", dir);
-
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
     if (fd < 0)
         return found("cannot create %s: %s", path, strerror(errno));
@@ -245,10 +261,45 @@ const char *fuzz_idx_check(const char *dir, const uint8_t *data, size_t size)
         done += (size_t)n;
     }
     close(fd);
+    return NULL;
+}
 
-    const char *msg = idx_read(path, data, size, 1);
-    if (!msg)
-        msg = idx_read(path, data, size, 3);
+static const char *write_gzip(const char *path, const uint8_t *data,
+                              size_t size)
+{
+    gzFile f = gzopen(path, "wb");
+    if (!f)
+        return found("cannot create %s", path);
+    if (size && gzwrite(f, data, (unsigned)size) != (int)size) {
+        gzclose(f);
+        return found("cannot write %s", path);
+    }
+    if (gzclose(f) != Z_OK)
+        return found("cannot write %s", path);
+    return NULL;
+}
+
+const char *fuzz_idx_check(const char *dir, const uint8_t *data, size_t size)
+{
+    char path[4096];
+    const char *msg;
+    bool gz = size >= 2 && data[0] == 0x1f && data[1] == 0x8b;
+
+    /* The bytes as they are. */
+    snprintf(path, sizeof path, "%s/input.idx", dir);
+    msg = write_file(path, data, size);
+    for (int nd = 1; nd <= 3 && !msg; nd += 2)
+        msg = idx_read(path, data, size, !gz, nd);
     unlink(path);
+
+    /* The same bytes gzip'ed: the fuzzer's mutations of the IDX layout
+     * reach the gzip path too, with the same expected outcome. */
+    if (!msg && !gz) {
+        snprintf(path, sizeof path, "%s/input.idx.gz", dir);
+        msg = write_gzip(path, data, size);
+        for (int nd = 1; nd <= 3 && !msg; nd += 2)
+            msg = idx_read(path, data, size, true, nd);
+        unlink(path);
+    }
     return msg;
 }
