@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "compiler/codegen.h"
 #include "compiler/emit.h"
@@ -121,6 +122,35 @@ static int dump(const Rule *r, CgDump what)
     return 0;
 }
 
+/* True when the two paths name one file, existing or not. */
+static bool same_file(const char *x, const char *y)
+{
+    struct stat sx, sy;
+    if (!strcmp(x, y))
+        return true;
+    return !stat(x, &sx) && !stat(y, &sy) && sx.st_dev == sy.st_dev &&
+           sx.st_ino == sy.st_ino;
+}
+
+/* Refuses outputs that would overwrite the input or each other. */
+static int check_outputs(const char *in, const char *obj, const char *hdr)
+{
+    const char *clash = same_file(obj, in)   ? "the object file"
+                        : same_file(hdr, in) ? "the header"
+                                             : NULL;
+    if (clash) {
+        fprintf(stderr, "symopt compile: %s would overwrite the input '%s'\n",
+                clash, in);
+        return -1;
+    }
+    if (same_file(obj, hdr)) {
+        fprintf(stderr, "symopt compile: the object file and the header are "
+                        "both '%s'\n", obj);
+        return -1;
+    }
+    return 0;
+}
+
 static int write_object(const Rule *r, const CompileArgs *a)
 {
     char *obj = a->obj ? strdup(a->obj) : swap_ext(a->file, true, ".opt",
@@ -131,6 +161,8 @@ static int write_object(const Rule *r, const CompileArgs *a)
     if (!obj || !hdr) {
         fprintf(stderr, "symopt compile: out of memory\n");
         rc = 1;
+    } else if (check_outputs(a->file, obj, hdr) < 0) {
+        rc = 2;
     } else if (emit_object(r, obj, hdr, err, sizeof err) < 0) {
         fprintf(stderr, "symopt compile: %s: %s\n", a->file, err);
         rc = 1;

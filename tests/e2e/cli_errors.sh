@@ -66,5 +66,15 @@ expect_fail '/proc/x' "$SYMOPT" evolve --budget 5 --out /proc/x
 expect_fail '-o' "$SYMOPT" compile "$tmp/ok.opt" -o
 expect_fail '/proc/x' "$SYMOPT" compile "$tmp/ok.opt" -o /proc/x/r.o
 
+cp "$tmp/ok.opt" "$tmp/keep.opt"
+expect_fail 'overwrite the input' "$SYMOPT" compile "$tmp/keep.opt" \
+    -o "$tmp/keep.opt"
+expect_fail 'overwrite the input' "$SYMOPT" compile "$tmp/keep.opt" \
+    -o "$tmp/k.o" --header "$tmp/../$(basename "$tmp")/keep.opt"
+expect_fail 'both' "$SYMOPT" compile "$tmp/keep.opt" -o "$tmp/k.o" \
+    --header "$tmp/k.o"
+cmp -s "$tmp/ok.opt" "$tmp/keep.opt" || { echo "FAIL: input overwritten"; \
+    fails=$((fails + 1)); }
+
 [ "$fails" -eq 0 ] || { echo "$fails failures"; exit 1; }
 echo "all bad inputs rejected cleanly"
