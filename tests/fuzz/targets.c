@@ -36,8 +36,10 @@ static const char *found(const char *fmt, ...)
 }
 
 /* Parses text (len bytes, NUL-terminated) with a silent sink; *checked
- * receives whether sema_check passed too. */
-static Rule *parse_silent(Arena *a, const char *text, size_t len, bool *checked)
+ * receives whether sema_check passed too. A rejected text must have been
+ * given at least one error with a message: *quiet says it was not. */
+static Rule *parse_silent(Arena *a, const char *text, size_t len, bool *checked,
+                          bool *quiet)
 {
     Source *src = arena_alloc(a, sizeof *src);
     src->path = "<fuzz>";
@@ -48,6 +50,7 @@ static Rule *parse_silent(Arena *a, const char *text, size_t len, bool *checked)
     diag_init(&d, src, NULL);
     Rule *r = parse_rule(a, src, &d);
     *checked = r && sema_check(r, &d);
+    *quiet = !*checked && (d.nerrors == 0 || !d.first[0]);
     return r;
 }
 
@@ -58,16 +61,21 @@ const char *fuzz_rule_check(const uint8_t *data, size_t size)
     Arena a;
     arena_init(&a);
 
-    bool ok1, ok2;
+    bool ok1, ok2, quiet;
     char *in = arena_strndup(&a, (const char *)data, size);
-    Rule *r1 = parse_silent(&a, in, size, &ok1);
+    Rule *r1 = parse_silent(&a, in, size, &ok1, &quiet);
+    if (quiet) {
+        msg = found("input %s without an error message",
+                    r1 ? "fails the checks" : "does not parse");
+        goto done;
+    }
     if (!r1)
         goto done;
 
     /* The parser bounds nesting at what the printer prints in full, so
      * every rule that parses has a text that parses back. */
     text1 = print_rule(r1);
-    Rule *r2 = parse_silent(&a, text1, strlen(text1), &ok2);
+    Rule *r2 = parse_silent(&a, text1, strlen(text1), &ok2, &quiet);
     if (!r2) {
         msg = found("printed rule does not parse:\n%s", text1);
         goto done;
@@ -79,6 +87,10 @@ const char *fuzz_rule_check(const uint8_t *data, size_t size)
     if (ok1 != ok2) {
         msg = found("checks %s the input but %s its printed form:\n%s",
                     ok1 ? "pass" : "fail", ok2 ? "pass" : "fail", text1);
+        goto done;
+    }
+    if (ok1 && (r1->nlocals != r2->nlocals || r1->lr_param != r2->lr_param)) {
+        msg = found("checks resolve the printed form differently:\n%s", text1);
         goto done;
     }
     text2 = print_rule(r2);
