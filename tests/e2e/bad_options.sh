@@ -105,6 +105,12 @@ bad "option --out: cannot create '/proc/symopt-out'" \
 bad "option --out: '/dev/null' exists and is not a directory" \
     "$SYMOPT" evolve $nodata --out /dev/null
 bad "option --out: cannot create ''" "$SYMOPT" evolve $nodata --out ''
+if [ "$(id -u)" -ne 0 ]; then
+    # Permissions stop only a user other than root.
+    mkdir "$tmp/ro" && chmod 555 "$tmp/ro"
+    bad "option --out: cannot write into '$tmp/ro': Permission denied" \
+        "$SYMOPT" evolve $nodata --out "$tmp/ro"
+fi
 mkdir "$tmp/used" && touch "$tmp/used/log.jsonl"
 bad "option --out: '$tmp/used' is not empty" \
     "$SYMOPT" evolve $nodata --out "$tmp/used"
