@@ -111,8 +111,11 @@ static void check_expr(Sema *s, Node *n, int at_stmt)
     switch (n->kind) {
     case ND_NUM:
         n->scalar = true;
-        if (!isfinite(n->num))
-            diag_error(s->d, n->span, "constant is not a finite number");
+        /* Rules compute in float: a double beyond FLT_MAX would turn
+         * into inf without a word. */
+        if (!isfinite((float)n->num))
+            diag_error(s->d, n->span, "constant %g is not a finite "
+                                      "single-precision number", n->num);
         return;
     case ND_VAR:
         check_var(s, n, at_stmt);
@@ -176,9 +179,9 @@ static void check_params(Sema *s)
                                       "'%s', an input of every rule",
                        p->name);
         }
-        if (!isfinite(p->value))
+        if (!isfinite((float)p->value))
             diag_error(s->d, p->span, "default of '%s' is not a finite "
-                                      "number", p->name);
+                                      "single-precision number", p->name);
         if (first == i && !strcmp(p->name, "lr"))
             r->lr_param = i;
     }

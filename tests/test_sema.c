@@ -162,7 +162,8 @@ static void test_sema_built_and_mutated(void **state)
         ast_var(&b, "k"), ast_num(&b, 1.0 / 0.0)});
     c->stmts[0].value = ast_var(&b, "nope");
     assert_sema(c, "", "1:1: error: undefined name 'nope'\n"
-                       "1:1: error: constant is not a finite number\n"
+                       "1:1: error: constant inf is not a finite "
+                       "single-precision number\n"
                        "1:1: error: 'sign' takes 1 argument, got 2\n");
     Node *deep = ast_var(&b, "g");
     for (int i = 0; i < SEMA_MAX_DEPTH; i++)

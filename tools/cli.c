@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,7 +120,7 @@ int cli_define(CliDefines *d, const char *arg)
         return -1;
     }
     double v;
-    if (cli_double("-D", eq + 1, -HUGE_VAL, HUGE_VAL, &v) < 0)
+    if (cli_double("-D", eq + 1, -FLT_MAX, FLT_MAX, &v) < 0)
         return -1;
     memcpy(d->name[d->n], arg, len);
     d->name[d->n][len] = '\0';

@@ -182,8 +182,10 @@ int cmd_compile(int argc, char **argv)
     Arena arena;
     arena_init(&arena);
     Rule *r = cli_load_rule(&arena, a.file);
-    if (!r || cli_apply_defines(&a.defs, r, a.file) < 0)
+    if (!r)
         rc = 1;
+    else if (cli_apply_defines(&a.defs, r, a.file) < 0)
+        rc = 2;
     if (!rc && a.dump)
         rc = dump(r, a.what);
     if (!rc && (!a.dump || a.obj))

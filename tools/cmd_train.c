@@ -343,7 +343,7 @@ int cmd_train(int argc, char **argv)
     r = cli_load_rule(&arena, a.path);
     if (!r || cli_apply_defines(&a.defs, r, a.path) < 0) {
         arena_free(&arena);
-        return 1;
+        return r ? 2 : 1; /* a bad -D is a bad command line */
     }
     rc = run(&a, r);
     arena_free(&arena);

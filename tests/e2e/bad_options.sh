@@ -167,7 +167,7 @@ printf 'rule nanr(lr = 0.1) {\n    return lr * log(-1 - abs(g));\n}\n' \
 printf 'rule infr(lr = 0.1) {\n    return lr * exp(1000 + g);\n}\n' \
     >"$tmp/inf.opt"
 printf 'rule divr(lr = 0.1) {\n    return lr * g / 0;\n}\n' >"$tmp/div.opt"
-printf 'rule bigr(lr = 0.1, k = 1e39) {\n    return lr * k * g;\n}\n' \
+printf 'rule bigr(lr = 0.1, k = 3e38) {\n    return lr * k * k * g;\n}\n' \
     >"$tmp/big.opt"
 for r in nan inf div big; do
     "$SYMOPT" train "$tmp/$r.opt" --steps 20 --hidden 16 --json \

@@ -46,7 +46,7 @@ vg train 0 "$SYMOPT" train "$ex/adamw.opt" --steps 20 --hidden 16 \
     -D lr=0.002 --json
 vg train_diverges 0 "$SYMOPT" train "$ex/sgd.opt" --steps 20 --hidden 16 \
     -D lr=1e30
-vg train_bad 1 "$SYMOPT" train "$ex/sgd.opt" -D nope=1
+vg train_bad 2 "$SYMOPT" train "$ex/sgd.opt" -D nope=1
 
 [ "$fails" -eq 0 ] || { echo "$fails failures"; exit 1; }
 echo "no memory errors, no leaks"
