@@ -66,6 +66,7 @@ typedef struct Search {
     EvoResult res;
     FILE *log;
     double t0;
+    bool simplifying;
     char *err;
     size_t errlen;
 } Search;
@@ -88,6 +89,9 @@ EvoConfig evo_default_config(void)
         .workers = 2,
         .topk = 10,
         .checkpoint = 50,
+        /* The proxy takes a fraction of a second; a rule 100 times slower
+         * is of no use, and must not hold the search up. */
+        .eval_timeout = 30,
         .proxy = "fitness",
     };
 }
@@ -189,23 +193,26 @@ static int write_summary(Search *s, const char *status)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    fprintf(f, "{\"status\": \"%s\", \"seed\": %llu, \"population\": %d, "
-               "\"tournament\": %d, \"budget\": %ld, \"time_limit\": %g, "
-               "\"workers\": %d, \"batch\": %d, \"proxy\": ",
-            status, (unsigned long long)c->seed, c->population,
-            c->tournament, c->budget, c->seconds, c->workers, EVO_BATCH);
+    fprintf(f,
+            "{\"status\": \"%s\", \"seed\": %llu, \"population\": %d, "
+            "\"tournament\": %d, \"budget\": %ld, \"time_limit\": %g, "
+            "\"workers\": %d, \"batch\": %d, \"proxy\": ",
+            status, (unsigned long long)c->seed, c->population, c->tournament,
+            c->budget, c->seconds, c->workers, EVO_BATCH);
     json_str(f, c->proxy);
     fprintf(f, ", \"out\": ");
     json_str(f, c->out_dir);
-    fprintf(f, ", \"evaluated\": %ld, \"trained\": %ld, \"cache_hits\": %ld, "
-               "\"hit_rate\": %.4f, \"rejected\": %ld, \"crashes\": %ld, "
-               "\"seconds\": %.2f",
+    fprintf(f,
+            ", \"evaluated\": %ld, \"trained\": %ld, \"cache_hits\": %ld, "
+            "\"hit_rate\": %.4f, \"rejected\": %ld, \"crashes\": %ld, "
+            "\"seconds\": %.2f",
             r->evaluated, r->trained, r->cache_hits,
             r->evaluated ? (double)r->cache_hits / (double)r->evaluated : 0,
             r->rejected, r->crashes, now() - s->t0);
     if (s->ntop) {
-        fprintf(f, ", \"best_fitness\": %.6f, \"best_id\": %ld, "
-                   "\"best_fitness_unsimplified\": %.6f",
+        fprintf(f,
+                ", \"best_fitness\": %.6f, \"best_id\": %ld, "
+                "\"best_fitness_unsimplified\": %.6f",
                 r->best_fitness, r->best_id, s->top[0].fitness);
         fprintf(f, ", \"best_file\": ");
         json_str(f, "best.opt");
@@ -227,8 +234,8 @@ static int write_ranks(Search *s)
     for (int i = 0; i < s->ntop; i++) {
         char how[512], name[32];
         top_how(&s->top[i], how, sizeof how);
-        char *text = rule_text(s, s->top[i].rule, s->top[i].fitness,
-                               s->top[i].id, how);
+        char *text =
+            rule_text(s, s->top[i].rule, s->top[i].fitness, s->top[i].id, how);
         snprintf(name, sizeof name, "rank-%02d.opt", i + 1);
         int rc = text ? write_atomic(s, name, text) : -1;
         if (rc == 0 && i == 0)
@@ -245,10 +252,10 @@ static void log_cand(Search *s, const Cand *c, const char *mutation)
     if (!s->log)
         return;
     char *text = print_rule(c->rule);
-    fprintf(s->log, "{\"id\": %ld, \"parent\": %ld, \"mutation\": \"%s\", "
-                    "\"fitness\": %.6f, \"cache_hit\": %s, \"cache\": ",
-            c->id, c->parent, mutation, c->fitness,
-            c->hit ? "true" : "false");
+    fprintf(s->log,
+            "{\"id\": %ld, \"parent\": %ld, \"mutation\": \"%s\", "
+            "\"fitness\": %.6f, \"cache_hit\": %s, \"cache\": ",
+            c->id, c->parent, mutation, c->fitness, c->hit ? "true" : "false");
     if (c->hit)
         json_str(s->log, hit_names[c->hit]);
     else
@@ -337,21 +344,26 @@ static void score(Search *s, Cand *b, int n)
         job_of[njobs++] = i;
     }
 
-    s->res.crashes += evo_pool_eval(s->pool, texts, njobs, fit, secs,
-                                    crashed);
+    s->res.crashes += evo_pool_eval(s->pool, texts, njobs, fit, secs, crashed);
     for (int j = 0; j < njobs; j++) {
         Cand *c = &b[job_of[j]];
-        c->fitness = isfinite(fit[j]) && fit[j] > 0 ? fit[j] : 0;
+        free(owned[j]);
         c->secs = secs[j];
-        c->crashed = crashed[j];
+        if (crashed[j] == EVO_JOB_CANCELLED) {
+            c->fitness = NAN; /* unscored: the search is stopping */
+            continue;
+        }
+        c->fitness = isfinite(fit[j]) && fit[j] > 0 ? fit[j] : 0;
+        c->crashed = crashed[j] == EVO_JOB_FAILED;
         evo_cache_put(&s->cache, c->tkey, c->fitness);
         evo_cache_put(&s->cache, c->fkey, c->fitness);
-        free(owned[j]);
         s->res.trained++;
     }
     for (int i = 0; i < n; i++) {
         if (b[i].dup_of >= 0)
             b[i].fitness = b[b[i].dup_of].fitness;
+        if (isnan(b[i].fitness))
+            continue;
         if (b[i].hit)
             s->res.cache_hits++;
         s->res.evaluated++;
@@ -376,8 +388,15 @@ static void progress(Search *s, bool final)
 }
 
 /* Adds a scored child: it joins the population and the oldest retires. */
-static void admit(Search *s, Cand *c)
+/* Adds a scored candidate to the log, the best list and the population;
+ * an unscored one (cut short by a stop) is dropped. Returns whether it
+ * was added. */
+static bool admit(Search *s, Cand *c)
 {
+    if (isnan(c->fitness)) {
+        arena_free(&c->arena);
+        return false;
+    }
     const char *mutation = evo_mut_name(c->kind);
     log_cand(s, c, mutation);
     top_offer(s, c, mutation);
@@ -397,6 +416,7 @@ static void admit(Search *s, Cand *c)
     m->id = c->id;
     m->origin = c->origin;
     arena_init(&c->arena);
+    return true;
 }
 
 static void seed_child(const Search *s, long id, Rng *rng)
@@ -418,9 +438,8 @@ static void make_child(Search *s, Cand *c, const Rule *parent, Rng *rng,
 {
     arena_init(&c->arena);
     int rejected = 0;
-    c->rule = mutate ? evo_mutant(&c->arena, parent, rng, &c->kind,
-                                  &rejected)
-                     : NULL;
+    c->rule =
+        mutate ? evo_mutant(&c->arena, parent, rng, &c->kind, &rejected) : NULL;
     s->res.rejected += rejected;
     if (!c->rule) {
         c->rule = ast_clone(&c->arena, parent);
@@ -432,6 +451,22 @@ static void make_child(Search *s, Cand *c, const Rule *parent, Rng *rng,
 static bool out_of_time(const Search *s)
 {
     return s->cfg->seconds > 0 && now() - s->t0 >= s->cfg->seconds;
+}
+
+static bool aborted(const Search *s)
+{
+    return s->cfg->abort_now && *s->cfg->abort_now;
+}
+
+/* Whether the evaluations under way are to be cut short: by a stop (a
+ * signal or the time limit) while searching, by a second signal while
+ * simplifying. */
+static bool cancelled(void *ctx)
+{
+    const Search *s = ctx;
+    if (s->simplifying)
+        return aborted(s);
+    return (s->cfg->stop && *s->cfg->stop) || out_of_time(s);
 }
 
 static bool stopping(Search *s)
@@ -483,10 +518,11 @@ static int initial_population(Search *s, Rule *const *warm,
             c->origin = origin[k];
         }
         score(s, b, n);
+        long added = 0;
         for (int i = 0; i < n; i++)
-            admit(s, &b[i]);
+            added += admit(s, &b[i]);
         progress(s, false);
-        if (checkpoint(s, n) < 0)
+        if (checkpoint(s, added) < 0)
             return -1;
     }
     return 0;
@@ -541,11 +577,12 @@ static int evolve_loop(Search *s)
             make_child(s, c, p->rule, &rng, true);
         }
         score(s, b, (int)n);
+        long added = 0;
         for (int i = 0; i < n; i++)
-            admit(s, &b[i]);
-        s->children += n;
+            added += admit(s, &b[i]);
+        s->children += added;
         progress(s, false);
-        if (checkpoint(s, n) < 0)
+        if (checkpoint(s, added) < 0)
             return -1;
     }
     return 0;
@@ -554,21 +591,26 @@ static int evolve_loop(Search *s)
 /* Drops statements, one at a time, whose removal keeps the fitness
  * within EVO_NOISE of the best's; every trial is trained (or found in the
  * cache). Returns the simplified rule in `a` and its fitness. */
-static Rule *simplify(Search *s, Arena *a, double *fitness, int *dropped)
+static Rule *simplify(Search *s, Arena *a, double *fitness, int *dropped,
+                      bool *complete)
 {
     const Top *best = &s->top[0];
     Rule *cur = ast_clone(a, best->rule);
     double floor = best->fitness - EVO_NOISE;
     *fitness = best->fitness;
     *dropped = 0;
+    *complete = false;
 
-    while (cur->nstmts > 0 && !(s->cfg->abort_now && *s->cfg->abort_now)) {
+    s->simplifying = true;
+    while (cur->nstmts > 0 && !aborted(s)) {
         Cand b[EVO_MAX_STMTS];
         int n = 0;
         for (int k = 0; k < cur->nstmts && n < EVO_MAX_STMTS; k++) {
             Cand *c = &b[n];
-            *c = (Cand){.id = s->next_id, .parent = best->id,
-                        .kind = MUT_DELETE, .origin = best->origin};
+            *c = (Cand){.id = s->next_id,
+                        .parent = best->id,
+                        .kind = MUT_DELETE,
+                        .origin = best->origin};
             arena_init(&c->arena);
             c->rule = ast_clone(&c->arena, cur);
             memmove(c->rule->stmts + k, c->rule->stmts + k + 1,
@@ -590,6 +632,8 @@ static Rule *simplify(Search *s, Arena *a, double *fitness, int *dropped)
 
         int pick = -1;
         for (int i = 0; i < n; i++) {
+            if (isnan(b[i].fitness))
+                continue; /* cut short by a second signal */
             log_cand(s, &b[i], "simplify");
             if (b[i].fitness >= floor &&
                 (pick < 0 || b[i].fitness > b[pick].fitness))
@@ -603,9 +647,13 @@ static Rule *simplify(Search *s, Arena *a, double *fitness, int *dropped)
         for (int i = 0; i < n; i++)
             arena_free(&b[i].arena);
         progress(s, false);
-        if (pick < 0)
+        if (pick < 0 && !aborted(s)) {
+            *complete = true;
             break;
+        }
     }
+    *complete = *complete || (cur->nstmts == 0 && !aborted(s));
+    s->simplifying = false;
     return cur;
 }
 
@@ -622,14 +670,15 @@ static int finish(Search *s)
     arena_init(&a);
     double fit;
     int dropped;
-    Rule *best = simplify(s, &a, &fit, &dropped);
+    bool complete;
+    Rule *best = simplify(s, &a, &fit, &dropped, &complete);
 
     char how[600], tail[700];
     top_how(&s->top[0], how, sizeof how);
     snprintf(tail, sizeof tail,
-             "%s\n# simplified: %d statement%s dropped (fitness %.4f "
-             "before)",
-             how, dropped, dropped == 1 ? "" : "s", s->top[0].fitness);
+             "%s\n# %s: %d statement%s dropped (fitness %.4f before)", how,
+             complete ? "simplified" : "simplification interrupted", dropped,
+             dropped == 1 ? "" : "s", s->top[0].fitness);
     char *text = rule_text(s, best, fit, s->top[0].id, tail);
     int rc = text ? write_atomic(s, "best.opt", text) : -1;
     free(text);
@@ -661,8 +710,9 @@ static void log_start(const Search *s, int nwarm, const char *const *origin)
     fputs("symopt evolve: warm start:", f);
     for (int i = 0; i < nwarm; i++)
         fprintf(f, " %s", origin[i]);
-    fprintf(f, "\nsymopt evolve: children go in batches of %d, so results "
-               "do not depend on the number of workers\n",
+    fprintf(f,
+            "\nsymopt evolve: children go in batches of %d, so results "
+            "do not depend on the number of workers\n",
             EVO_BATCH);
     fprintf(f, "symopt evolve: results in %s\n", c->out_dir);
 }
@@ -694,15 +744,21 @@ int evo_run(const EvoConfig *cfg, const EvoTask *task, Rule *const *warm,
         fclose(s.log);
         return -1;
     }
+    if (cfg->eval_timeout > 0)
+        evo_pool_set_timeout(s.pool, cfg->eval_timeout);
+    evo_pool_set_cancel(s.pool, cancelled, &s);
     evo_cache_init(&s.cache);
     s.pop = calloc((size_t)cfg->population, sizeof *s.pop);
     s.top = calloc((size_t)cfg->topk + 1, sizeof *s.top);
     if (!s.pop || !s.top)
         abort();
 
+    s.res.best_id = -1;
     int rc = initial_population(&s, warm, origin, nwarm);
     if (rc == 0)
         rc = evolve_loop(&s);
+    if (rc == 0 && !s.res.stopped_by)
+        stopping(&s); /* says why, if it was a signal or the time */
     if (rc == 0)
         rc = finish(&s);
     s.res.seconds = now() - s.t0;

@@ -27,17 +27,19 @@ typedef struct EvoProgress {
 } EvoProgress;
 
 typedef struct EvoConfig {
-    int population;   /* P >= 2 */
-    int tournament;   /* 1 <= T <= P */
-    long budget;      /* children after the initial population; 0: none */
-    double seconds;   /* wall-clock limit of the search; 0: none */
+    int population; /* P >= 2 */
+    int tournament; /* 1 <= T <= P */
+    long budget;    /* children after the initial population; 0: none */
+    double seconds; /* wall-clock limit of the search; 0: none */
     uint64_t seed;
-    int workers;      /* 0: evaluate in this process */
-    int topk;         /* rank-NN.opt files to write */
-    int checkpoint;   /* write results every this many children */
-    const char *out_dir;   /* exists and is writable */
-    const char *proxy;     /* the proxy task, for docs and the summary */
-    const volatile sig_atomic_t *stop; /* nonzero: stop soon (signals) */
+    int workers;         /* 0: evaluate in this process */
+    int topk;            /* rank-NN.opt files to write */
+    int checkpoint;      /* write results every this many children */
+    double eval_timeout; /* seconds one evaluation may take; then it
+                            scores 0 */
+    const char *out_dir; /* exists and is writable */
+    const char *proxy;   /* the proxy task, for docs and the summary */
+    const volatile sig_atomic_t *stop;      /* nonzero: stop soon (signals) */
     const volatile sig_atomic_t *abort_now; /* nonzero: skip simplify */
     FILE *log; /* log lines (seed, configuration, ...); NULL: quiet */
     void (*progress)(void *ctx, const EvoProgress *p);
@@ -51,7 +53,7 @@ typedef struct EvoResult {
     long evaluated; /* children scored, initial population included */
     long trained;   /* of which really evaluated (no cache hit) */
     long cache_hits, rejected, crashes;
-    double best_fitness;            /* of best.opt, after simplification */
+    double best_fitness; /* of best.opt, after simplification */
     double best_fitness_unsimplified;
     long best_id;
     double seconds;

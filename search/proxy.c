@@ -44,8 +44,7 @@ static double proxy_eval(void *ctx, const char *text)
     arena_init(&a);
 
     double fitness = 0;
-    Rule *r = parse_checked(&a, "<candidate>", text, strlen(text), NULL,
-                            NULL);
+    Rule *r = parse_checked(&a, "<candidate>", text, strlen(text), NULL, NULL);
     if (!r)
         goto done;
 
@@ -69,8 +68,7 @@ done:
     return fitness;
 }
 
-void evo_proxy_task(EvoProxy *p, const Dataset *ds, uint64_t seed,
-                    EvoTask *t)
+void evo_proxy_task(EvoProxy *p, const Dataset *ds, uint64_t seed, EvoTask *t)
 {
     p->ds = ds;
     p->train = train_proxy_config();
@@ -79,8 +77,8 @@ void evo_proxy_task(EvoProxy *p, const Dataset *ds, uint64_t seed,
              "%d-%d-%d MLP, %d steps of %d, %s lr, %d val images, "
              "seed %llu",
              ds->dim, p->train.hidden[0], ds->nclass, p->train.steps,
-             p->train.batch, train_schedule_name(p->train.schedule),
-             ds->val.n, (unsigned long long)seed);
+             p->train.batch, train_schedule_name(p->train.schedule), ds->val.n,
+             (unsigned long long)seed);
     *t = (EvoTask){.name = p->desc,
                    .open = proxy_open,
                    .eval = proxy_eval,

@@ -17,7 +17,6 @@ typedef struct EvoProxy {
 
 /* Fills p with the proxy preset on ds (seed: the training seed) and t
  * with the task that runs it; p must outlive t. */
-void evo_proxy_task(EvoProxy *p, const Dataset *ds, uint64_t seed,
-                    EvoTask *t);
+void evo_proxy_task(EvoProxy *p, const Dataset *ds, uint64_t seed, EvoTask *t);
 
 #endif

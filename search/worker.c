@@ -5,6 +5,7 @@
 #include "search/worker.h"
 
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -41,6 +42,8 @@ struct EvoPool {
     Worker *w;
     void *local; /* n == 0: the task's context in this process */
     double timeout;
+    bool (*cancel)(void *ctx);
+    void *cancel_ctx;
 };
 
 static double now(void)
@@ -192,6 +195,12 @@ void evo_pool_set_timeout(EvoPool *p, double seconds)
 }
 
 /* Kills and reaps worker i, then starts a fresh one in its place. */
+void evo_pool_set_cancel(EvoPool *p, bool (*cancel)(void *ctx), void *ctx)
+{
+    p->cancel = cancel;
+    p->cancel_ctx = ctx;
+}
+
 static void restart(EvoPool *p, int i)
 {
     Worker *w = &p->w[i];
@@ -215,10 +224,15 @@ static int send_job(Worker *w, const char *text, int job)
     return 0;
 }
 
-static int eval_local(EvoPool *p, const char *const *texts, int n,
-                      double *fit, double *secs)
+static int eval_local(EvoPool *p, const char *const *texts, int n, double *fit,
+                      double *secs)
 {
     for (int i = 0; i < n; i++) {
+        if (p->cancel && p->cancel(p->cancel_ctx)) {
+            fit[i] = NAN;
+            secs[i] = 0;
+            continue;
+        }
         double t0 = now();
         fit[i] = p->task.eval(p->local, texts[i]);
         secs[i] = now() - t0;
@@ -233,8 +247,30 @@ static void fail(EvoPool *p, int i, double *fit, double *secs, int *crashed)
     fit[job] = 0;
     secs[job] = now() - p->w[i].started;
     if (crashed)
-        crashed[job] = 1;
+        crashed[job] = EVO_JOB_FAILED;
     restart(p, i);
+}
+
+/* Leaves the running jobs and those from `next` on unscored. */
+static void cancel_all(EvoPool *p, int next, int n, double *fit, double *secs,
+                       int *crashed)
+{
+    for (int i = 0; i < p->n; i++) {
+        int job = p->w[i].job;
+        if (p->w[i].pid < 0 || job < 0)
+            continue;
+        fit[job] = NAN;
+        secs[job] = now() - p->w[i].started;
+        if (crashed)
+            crashed[job] = EVO_JOB_CANCELLED;
+        restart(p, i);
+    }
+    for (; next < n; next++) {
+        fit[next] = NAN;
+        secs[next] = 0;
+        if (crashed)
+            crashed[next] = EVO_JOB_CANCELLED;
+    }
 }
 
 int evo_pool_eval(EvoPool *p, const char *const *texts, int n, double *fit,
@@ -242,8 +278,12 @@ int evo_pool_eval(EvoPool *p, const char *const *texts, int n, double *fit,
 {
     if (crashed)
         memset(crashed, 0, sizeof *crashed * (size_t)n);
-    if (p->n == 0)
-        return eval_local(p, texts, n, fit, secs);
+    if (p->n == 0) {
+        int rc = eval_local(p, texts, n, fit, secs);
+        for (int i = 0; crashed && i < n; i++)
+            crashed[i] = isnan(fit[i]) ? EVO_JOB_CANCELLED : EVO_JOB_OK;
+        return rc;
+    }
 
     int next = 0, done = 0, failures = 0;
     struct pollfd *pfd = calloc((size_t)p->n, sizeof *pfd);
@@ -279,14 +319,18 @@ int evo_pool_eval(EvoPool *p, const char *const *texts, int n, double *fit,
                 fit[next] = 0;
                 secs[next] = 0;
                 if (crashed)
-                    crashed[next] = 1;
+                    crashed[next] = EVO_JOB_FAILED;
             }
             break;
         }
 
-        int k = poll(pfd, (nfds_t)np, wait > 0 ? (int)(wait * 1000) + 1 : 0);
-        if (k < 0 && errno != EINTR)
+        int ms = wait > 0 ? (int)(wait * 1000) + 1 : 0;
+        int k = poll(pfd, (nfds_t)np, ms < EVO_POLL_MS ? ms : EVO_POLL_MS);
+        if (k < 0 && errno != EINTR) {
+            /* Cannot wait for the workers: leave the rest unscored. */
+            cancel_all(p, next, n, fit, secs, crashed);
             break;
+        }
         for (int j = 0; j < np; j++) {
             int i = who[j];
             Worker *w = &p->w[i];
@@ -306,6 +350,10 @@ int evo_pool_eval(EvoPool *p, const char *const *texts, int n, double *fit,
                 failures++;
                 done++;
             }
+        }
+        if (done < n && p->cancel && p->cancel(p->cancel_ctx)) {
+            cancel_all(p, next, n, fit, secs, crashed);
+            break;
         }
     }
     free(pfd);

@@ -4,6 +4,7 @@
 #ifndef SYMOPT_WORKER_H
 #define SYMOPT_WORKER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* What a worker does. open runs in each worker after the fork (create the
@@ -28,10 +29,21 @@ EvoPool *evo_pool_new(const EvoTask *t, int n, char *err, size_t errlen);
 /* Seconds one evaluation may take before its worker is killed. */
 void evo_pool_set_timeout(EvoPool *p, double seconds);
 
+/* A check made at least every EVO_POLL_MS while jobs run. When it returns
+ * true, the jobs still running are killed (their workers restarted) and
+ * they and the jobs not yet started are left unscored. */
+enum { EVO_POLL_MS = 200 };
+void evo_pool_set_cancel(EvoPool *p, bool (*cancel)(void *ctx), void *ctx);
+
+/* What became of a job, in crashed[] of evo_pool_eval. */
+enum { EVO_JOB_OK, EVO_JOB_FAILED, EVO_JOB_CANCELLED };
+
 /* Scores texts[0..n-1] into fit[] and secs[] (wall-clock seconds of each
  * evaluation). A worker that dies or times out is restarted and its job
- * scores 0; crashed[i] (may be NULL) tells which. Returns the number of
- * such failures; the results never depend on which worker ran a job. */
+ * scores 0 (EVO_JOB_FAILED); a cancelled job's fitness is NaN
+ * (EVO_JOB_CANCELLED). crashed[i] (may be NULL) tells which. Returns the
+ * number of failures; the results never depend on which worker ran a
+ * job. */
 int evo_pool_eval(EvoPool *p, const char *const *texts, int n, double *fit,
                   double *secs, int *crashed);
 

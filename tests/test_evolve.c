@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -107,9 +108,16 @@ static char *slurp(const char *dir, const char *name)
     return (char *)s.text;
 }
 
-static int run(const char *dir, int workers, long budget,
-               double (*eval)(void *, const char *), EvoResult *res,
-               Watch *wt)
+/* Limits of one run: children, wall-clock seconds, seconds a candidate
+ * may take (0: none, or the default). */
+typedef struct Limits {
+    long budget;
+    double seconds, eval_timeout;
+} Limits;
+
+static int run_limited(const char *dir, int workers, Limits lim,
+                       double (*eval)(void *, const char *), EvoResult *res,
+                       Watch *wt)
 {
     Arena a;
     arena_init(&a);
@@ -119,8 +127,10 @@ static int run(const char *dir, int workers, long budget,
     EvoConfig c = evo_default_config();
     c.population = 8;
     c.tournament = 3;
-    c.budget = budget;
-    c.seconds = 0;
+    c.budget = lim.budget;
+    c.seconds = lim.seconds;
+    if (lim.eval_timeout > 0)
+        c.eval_timeout = lim.eval_timeout;
     c.seed = 5;
     c.workers = workers;
     c.topk = 4;
@@ -134,6 +144,28 @@ static int run(const char *dir, int workers, long budget,
     int rc = evo_run(&c, &t, &warm, &origin, 1, res, err, sizeof err);
     arena_free(&a);
     return rc;
+}
+
+static int run(const char *dir, int workers, long budget,
+               double (*eval)(void *, const char *), EvoResult *res, Watch *wt)
+{
+    return run_limited(dir, workers, (Limits){.budget = budget}, eval, res, wt);
+}
+
+/* A rule that takes far longer to score than any limit in these tests. */
+static double slow_eval(void *ctx, const char *text)
+{
+    (void)ctx;
+    (void)text;
+    sleep(60);
+    return 0.5;
+}
+
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static int count_lines(const char *text, const char *needle)
@@ -237,12 +269,63 @@ static void test_evolve_survives_crashes(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* The time limit stops the search in the middle of a batch that would
+ * take a minute: the unfinished candidates are dropped, not scored. */
+static void test_evolve_time_limit_cuts_batch(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/symopt-test-evolve-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    EvoResult res;
+    Watch wt = {0};
+    double t0 = seconds_now();
+    assert_int_equal(
+        run_limited(dir, 2, (Limits){.seconds = 1}, slow_eval, &res, &wt), 0);
+    assert_true(seconds_now() - t0 < 10);
+    assert_string_equal(res.stopped_by, "time");
+    assert_int_equal(res.evaluated, 0);
+    assert_int_equal(res.best_id, -1);
+    char *log = slurp(dir, "log.jsonl");
+    assert_non_null(log);
+    assert_int_equal(count_lines(log, "\"id\": "), 0);
+    free(log);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A candidate slower than the evaluation timeout scores 0 and the search
+ * goes on to its budget. */
+static void test_evolve_eval_timeout_scores_zero(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/symopt-test-evolve-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    EvoResult res;
+    Watch wt = {0};
+    Limits lim = {.budget = 2, .eval_timeout = 0.3};
+    assert_int_equal(run_limited(dir, 2, lim, slow_eval, &res, &wt), 0);
+    assert_string_equal(res.stopped_by, "budget");
+    /* Every candidate trained timed out (the rest were cache hits). */
+    assert_true(res.crashes > 0);
+    assert_int_equal(res.crashes, res.trained);
+    char *log = slurp(dir, "log.jsonl");
+    assert_non_null(strstr(log, "\"fitness\": 0.000000"));
+    assert_null(strstr(log, "\"fitness\": 0.5"));
+    free(log);
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_evolve_small_run),
         cmocka_unit_test(test_evolve_workers_do_not_matter),
         cmocka_unit_test(test_evolve_survives_crashes),
+        cmocka_unit_test(test_evolve_time_limit_cuts_batch),
+        cmocka_unit_test(test_evolve_eval_timeout_scores_zero),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /* `symopt evolve`: option checking, the output directory, the data set
  * and the proxy task, signals and progress; the search itself lives in
  * search/evolve.c. */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,7 +10,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <dirent.h>
 
 #include "compiler/sema.h"
 #include "grammar/parse.h"
@@ -45,12 +45,15 @@ static const char usage_text[] =
     "                     evolve-YYYYmmdd-HHMMSS)\n"
     "  --workers N        worker processes (default: number of CPUs)\n"
     "  --top K            rank files to write (default 10)\n"
+    "  --eval-timeout S   seconds one candidate may train before it scores\n"
+    "                     0 (default 30)\n"
     "  --data DIR         Fashion-MNIST IDX files (default " DATASET_DEFAULT_DIR
     ")\n"
     "  --json             print one JSON summary on stdout at the end\n"
     "\n"
-    "^C (or SIGTERM) stops after the current batch, simplifies the best\n"
-    "rule and writes the results; a second ^C skips the simplification.\n";
+    "^C (or SIGTERM) stops the search at once (candidates in training are\n"
+    "dropped), simplifies the best rule and writes the results; a second\n"
+    "^C cuts the simplification short.\n";
 
 typedef struct EvolveArgs {
     EvoConfig cfg;
@@ -134,6 +137,10 @@ static int parse_option(EvolveArgs *a, int argc, char **argv, int *i)
         a->have_time = true;
         return 0;
     }
+    if (!strcmp(o, "--eval-timeout")) {
+        const char *val = cli_value(argc, argv, i);
+        return val ? cli_double(o, val, 0.1, 1e6, &a->cfg.eval_timeout) : -1;
+    }
     if (!strcmp(o, "--seed")) {
         const char *val = cli_value(argc, argv, i);
         return val ? cli_u64(o, val, &a->cfg.seed) : -1;
@@ -146,8 +153,10 @@ static int parse_option(EvolveArgs *a, int argc, char **argv, int *i)
         a->json = true;
         return 0;
     }
-    fprintf(stderr, "symopt: evolve: unknown option '%s' (see symopt evolve "
-                    "--help)\n", o);
+    fprintf(stderr,
+            "symopt: evolve: unknown option '%s' (see symopt evolve "
+            "--help)\n",
+            o);
     return -1;
 }
 
@@ -163,8 +172,9 @@ static int parse_args(EvolveArgs *a, int argc, char **argv)
         return -1;
     }
     if (a->cfg.tournament > a->cfg.population) {
-        fprintf(stderr, "symopt: option --tournament: %d is larger than the "
-                        "population (%d)\n",
+        fprintf(stderr,
+                "symopt: option --tournament: %d is larger than the "
+                "population (%d)\n",
                 a->cfg.tournament, a->cfg.population);
         return -1;
     }
@@ -226,14 +236,17 @@ static int prepare_out(EvolveArgs *a, char *buf, size_t n)
     struct stat st;
     if (stat(buf, &st) == 0) {
         if (!S_ISDIR(st.st_mode)) {
-            fprintf(stderr, "symopt: option --out: '%s' exists and is not a "
-                            "directory\n", buf);
+            fprintf(stderr,
+                    "symopt: option --out: '%s' exists and is not a "
+                    "directory\n",
+                    buf);
             return -1;
         }
         if (!dir_empty(buf)) {
-            fprintf(stderr, "symopt: option --out: '%s' is not empty (it "
-                            "may hold an earlier run, which evolve never "
-                            "overwrites); name a new or empty directory\n",
+            fprintf(stderr,
+                    "symopt: option --out: '%s' is not empty (it "
+                    "may hold an earlier run, which evolve never "
+                    "overwrites); name a new or empty directory\n",
                     buf);
             return -1;
         }
@@ -260,9 +273,9 @@ static int load_warm(EvolveArgs *a, Arena *arena, Rule **rules,
                      const char **origin)
 {
     if (a->nwarm == 0) {
-        Rule *r = parse_checked(arena, evo_default_warm_path,
-                                evo_default_warm_text,
-                                strlen(evo_default_warm_text), stderr, NULL);
+        Rule *r =
+            parse_checked(arena, evo_default_warm_path, evo_default_warm_text,
+                          strlen(evo_default_warm_text), stderr, NULL);
         if (!r)
             return -1;
         rules[0] = r;
@@ -291,8 +304,7 @@ static void show_progress(void *ctx, const EvoProgress *p)
     fprintf(stderr,
             "%s%ld evaluated, %ld trained, %ld cache hits (%.0f%%), best "
             "%.4f, %.1f children/s, %.0f s%s",
-            ps->tty ? "\r\033[K" : "", p->evaluated, p->trained,
-            p->cache_hits,
+            ps->tty ? "\r\033[K" : "", p->evaluated, p->trained, p->cache_hits,
             p->evaluated ? 100.0 * (double)p->cache_hits / (double)p->evaluated
                          : 0.0,
             p->best, p->seconds > 0 ? (double)p->evaluated / p->seconds : 0.0,
@@ -322,11 +334,6 @@ static int run(EvolveArgs *a, Rule **rules, const char **origin, int nwarm)
     EvoTask task;
     evo_proxy_task(&proxy, &ds, a->cfg.seed, &task);
     a->cfg.proxy = proxy.desc;
-
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     a->cfg.stop = &stop_flag;
     a->cfg.abort_now = &abort_flag;
 
@@ -336,8 +343,8 @@ static int run(EvolveArgs *a, Rule **rules, const char **origin, int nwarm)
     a->cfg.log = stderr;
 
     EvoResult res;
-    int rc = evo_run(&a->cfg, &task, rules, origin, nwarm, &res, err,
-                     sizeof err);
+    int rc =
+        evo_run(&a->cfg, &task, rules, origin, nwarm, &res, err, sizeof err);
     dataset_free(&ds);
     if (rc < 0) {
         fprintf(stderr, "symopt: evolve: %s\n", err);
@@ -348,12 +355,18 @@ static int run(EvolveArgs *a, Rule **rules, const char **origin, int nwarm)
             "%ld evaluated, %ld cache hits (%.0f%%), stopped by %s\n",
             res.best_fitness, res.best_fitness_unsimplified, res.evaluated,
             res.cache_hits,
-            res.evaluated ? 100.0 * (double)res.cache_hits /
-                                (double)res.evaluated
-                          : 0.0,
+            res.evaluated
+                ? 100.0 * (double)res.cache_hits / (double)res.evaluated
+                : 0.0,
             res.stopped_by ? res.stopped_by : "end");
-    fprintf(stderr, "symopt evolve: results in %s (best: %s/best.opt)\n",
-            a->cfg.out_dir, a->cfg.out_dir);
+    if (res.best_id >= 0)
+        fprintf(stderr, "symopt evolve: results in %s (best: %s/best.opt)\n",
+                a->cfg.out_dir, a->cfg.out_dir);
+    else
+        fprintf(stderr,
+                "symopt evolve: no rule was evaluated before the "
+                "stop; %s holds only the log and summary.json\n",
+                a->cfg.out_dir);
     if (a->json)
         print_json(a->cfg.out_dir);
     return 0;
@@ -383,6 +396,12 @@ int cmd_evolve(int argc, char **argv)
         return 1;
     }
 
+    /* From here on a signal stops the search instead of killing it. */
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
     char out[4096];
     if (prepare_out(&a, out, sizeof out) < 0) {
         arena_free(&arena);
@@ -390,6 +409,8 @@ int cmd_evolve(int argc, char **argv)
     }
     fprintf(stderr, "symopt evolve: writing results to %s\n", out);
     int rc = run(&a, rules, origin, nwarm);
+    if (rc != 0 && rmdir(out) == 0)
+        fprintf(stderr, "symopt evolve: removed the empty %s\n", out);
     arena_free(&arena);
     return rc;
 }
