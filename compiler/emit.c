@@ -28,22 +28,145 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Names that C reserves, which a rule's names must avoid in a header. */
+/* Names a rule's names must avoid in a header that C and C++ programs
+ * include: the keywords of both languages, and the macros of the C
+ * standard library that are plain lower-case words. */
 static const char *const c_keywords[] = {
-    "auto",     "break",    "case",     "char",     "const",   "continue",
-    "default",  "do",       "double",   "else",     "enum",    "extern",
-    "float",    "for",      "goto",     "if",       "inline",  "int",
-    "long",     "register", "restrict", "return",   "short",   "signed",
-    "sizeof",   "static",   "struct",   "switch",   "typedef", "union",
-    "unsigned", "void",     "volatile", "while",    "_Bool",   "_Complex",
-    "_Alignas", "_Alignof", "_Atomic",  "_Generic", "_Noreturn",
-    "_Static_assert", "_Thread_local", "bool", "true", "false",
+    "auto",
+    "break",
+    "case",
+    "char",
+    "const",
+    "continue",
+    "default",
+    "do",
+    "double",
+    "else",
+    "enum",
+    "extern",
+    "float",
+    "for",
+    "goto",
+    "if",
+    "inline",
+    "int",
+    "long",
+    "register",
+    "restrict",
+    "return",
+    "short",
+    "signed",
+    "sizeof",
+    "static",
+    "struct",
+    "switch",
+    "typedef",
+    "union",
+    "unsigned",
+    "void",
+    "volatile",
+    "while",
+    "_Bool",
+    "_Complex",
+    "_Alignas",
+    "_Alignof",
+    "_Atomic",
+    "_Generic",
+    "_Noreturn",
+    "_Static_assert",
+    "_Thread_local",
+    "bool",
+    "true",
+    "false",
+    /* C++ */
+    "alignas",
+    "alignof",
+    "and",
+    "and_eq",
+    "asm",
+    "bitand",
+    "bitor",
+    "catch",
+    "char8_t",
+    "char16_t",
+    "char32_t",
+    "class",
+    "compl",
+    "concept",
+    "consteval",
+    "constexpr",
+    "constinit",
+    "const_cast",
+    "co_await",
+    "co_return",
+    "co_yield",
+    "decltype",
+    "delete",
+    "dynamic_cast",
+    "explicit",
+    "export",
+    "friend",
+    "mutable",
+    "namespace",
+    "new",
+    "noexcept",
+    "not",
+    "not_eq",
+    "nullptr",
+    "operator",
+    "or",
+    "or_eq",
+    "private",
+    "protected",
+    "public",
+    "reinterpret_cast",
+    "requires",
+    "static_assert",
+    "static_cast",
+    "template",
+    "this",
+    "thread_local",
+    "throw",
+    "try",
+    "typeid",
+    "typename",
+    "using",
+    "virtual",
+    "wchar_t",
+    "xor",
+    "xor_eq",
+    /* Standard library macros */
+    "assert",
+    "errno",
+    "stdin",
+    "stdout",
+    "stderr",
+    "offsetof",
+    "va_arg",
+    "va_copy",
+    "va_end",
+    "va_start",
+    "setjmp",
+    "complex",
+    "imaginary",
+    "noreturn",
+    "static_assert",
+    "isfinite",
+    "isinf",
+    "isnan",
+    "isnormal",
+    "signbit",
+    "fpclassify",
+    "isgreater",
+    "isless",
+    "isunordered",
 };
 
 static bool c_identifier(const char *s)
 {
-    if (!s || !*s || !(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') ||
-                       (s[0] >= 'A' && s[0] <= 'Z')))
+    if (!s || !*s ||
+        !(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') ||
+          (s[0] >= 'A' && s[0] <= 'Z')))
         return false;
     for (const char *p = s; *p; p++)
         if (!(*p == '_' || (*p >= 'a' && *p <= 'z') ||
@@ -98,18 +221,21 @@ static void put_float(Buf *b, double v)
     put(b, "%s%sf", num, plain ? ".0" : "");
 }
 
-/* The rule's leading comment as C comment lines, with any end-of-comment
- * marker broken up. */
+/* The rule's leading comment as C comment lines: each line's '#' becomes
+ * the comment's ' *', and "*" "/" or "/" "*" inside are broken up so the
+ * comment neither ends early nor warns. */
 static void put_doc(Buf *b, const char *doc)
 {
     const char *p = doc;
     while (p && *p) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        size_t k = n && p[0] == '#' ? 1 : 0;
         put(b, " *");
-        for (size_t k = 0; k < n; k++) {
-            bool close = p[k] == '*' && k + 1 < n && p[k + 1] == '/';
-            put(b, "%c%s", p[k], close ? " " : "");
+        for (; k < n; k++) {
+            bool pair = k + 1 < n && ((p[k] == '*' && p[k + 1] == '/') ||
+                                      (p[k] == '/' && p[k + 1] == '*'));
+            put(b, "%c%s", p[k], pair ? " " : "");
         }
         put(b, "\n");
         p = nl ? nl + 1 : NULL;
@@ -119,20 +245,23 @@ static void put_doc(Buf *b, const char *doc)
 static void put_header(Buf *b, const Rule *r)
 {
     const char *nm = r->name;
-    put(b, "/* %s: an update rule compiled by symopt. No run-time "
-           "dependency but libm.\n", nm);
+    put(b,
+        "/* %s: an update rule compiled by symopt. No run-time "
+        "dependency but libm.\n",
+        nm);
     if (r->doc)
         put_doc(b, r->doc);
-    put(b, " *\n"
-           " * One call applies one step to n elements: w[i] -= update(i).\n"
-           " * states holds %s_NSTATES pointers to n floats each, zeroed "
-           "before\n"
-           " * the first step and kept between steps; the tensors must not\n"
-           " * overlap. hp holds the hyperparameters (start from "
-           "%s_defaults);\n"
-           " * lr is the scheduled learning rate of this step (the body "
-           "reads it\n"
-           " * instead of hp->lr); step counts from 1. */\n",
+    put(b,
+        " *\n"
+        " * One call applies one step to n elements: w[i] -= update(i).\n"
+        " * states holds %s_NSTATES pointers to n floats each, in the "
+        "order\n"
+        " * of the rule's state declaration, zeroed before the first step\n"
+        " * and kept between steps; the tensors must not overlap. hp holds\n"
+        " * the hyperparameters (start from %s_defaults);\n"
+        " * lr is the scheduled learning rate of this step (the body "
+        "reads it\n"
+        " * instead of hp->lr); step counts from 1. */\n",
         nm, nm);
 
     char guard[300];
@@ -143,8 +272,10 @@ static void put_header(Buf *b, const Rule *r)
     put(b, "#ifndef %s\n#define %s\n\n#include <stdint.h>\n\n", guard, guard);
     put(b, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
 
-    put(b, "/* The hyperparameters in header order: the layout of the hp "
-           "array. */\ntypedef struct %s_hparams {\n", nm);
+    put(b,
+        "/* The hyperparameters in header order: the layout of the hp "
+        "array. */\ntypedef struct %s_hparams {\n",
+        nm);
     for (int k = 0; k < r->nparams; k++)
         put(b, "    float %s;\n", r->params[k].name);
     if (!r->nparams)
@@ -158,8 +289,8 @@ static void put_header(Buf *b, const Rule *r)
     }
     put(b, "%s};\n\n", r->nparams ? "" : "0.0f");
 
-    put(b, "#define %s_NPARAMS %d\n#define %s_NSTATES %d\n", nm,
-        r->nparams, nm, r->nstates);
+    put(b, "#define %s_NPARAMS %d\n#define %s_NSTATES %d\n", nm, r->nparams, nm,
+        r->nstates);
     /* The same counts under the upper-case name, as C macros go. */
     char upper[256];
     snprintf(upper, sizeof upper, "%s", nm);
@@ -170,9 +301,10 @@ static void put_header(Buf *b, const Rule *r)
         put(b, "#define %s_NPARAMS %d\n#define %s_NSTATES %d\n", upper,
             r->nparams, upper, r->nstates);
     put(b, "\n");
-    put(b, "void %s_step(int64_t n, float *w, const float *g,\n"
-           "    float *const *states, const %s_hparams *hp, float lr,\n"
-           "    int64_t step);\n\n",
+    put(b,
+        "void %s_step(int64_t n, float *w, const float *g,\n"
+        "    float *const *states, const %s_hparams *hp, float lr,\n"
+        "    int64_t step);\n\n",
         nm, nm);
     put(b, "#ifdef __cplusplus\n}\n#endif\n\n#endif\n");
 }
@@ -180,20 +312,24 @@ static void put_header(Buf *b, const Rule *r)
 char *emit_header(const Rule *r, char *err, size_t errlen)
 {
     if (!c_identifier(r->name)) {
-        set_err(err, errlen, "rule name '%s' is not usable as a C "
-                             "identifier", r->name ? r->name : "");
+        set_err(err, errlen,
+                "rule name '%s' is not usable as a C "
+                "identifier",
+                r->name ? r->name : "");
         return NULL;
     }
     for (int k = 0; k < r->nparams; k++) {
         if (!c_identifier(r->params[k].name)) {
-            set_err(err, errlen, "hyperparameter '%s' of rule '%s' is not "
-                                 "usable as a C field name",
+            set_err(err, errlen,
+                    "hyperparameter '%s' of rule '%s' is not "
+                    "usable as a C field name",
                     r->params[k].name, r->name);
             return NULL;
         }
         if (!isfinite((float)r->params[k].value)) {
-            set_err(err, errlen, "hyperparameter '%s' of rule '%s' has no "
-                                 "finite float value",
+            set_err(err, errlen,
+                    "hyperparameter '%s' of rule '%s' has no "
+                    "finite float value",
                     r->params[k].name, r->name);
             return NULL;
         }
@@ -243,8 +379,7 @@ static int stage(const char *path, const char *data, size_t len, char **tmp,
         saved = errno;
     }
     if (!ok) {
-        set_err(err, errlen, "cannot write '%s': %s", path,
-                strerror(saved));
+        set_err(err, errlen, "cannot write '%s': %s", path, strerror(saved));
         unlink(*tmp);
         free(*tmp);
         *tmp = NULL;
@@ -254,8 +389,7 @@ static int stage(const char *path, const char *data, size_t len, char **tmp,
 }
 
 /* The object code of rule r for the host, in a malloc'ed buffer. */
-static char *object_code(const Rule *r, size_t *len, char *err,
-                         size_t errlen)
+static char *object_code(const Rule *r, size_t *len, char *err, size_t errlen)
 {
     LLVMTargetMachineRef tm = cg_host_machine(LLVMRelocPIC, err, errlen);
     if (!tm)
