@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,9 +178,22 @@ fail:
     return -1;
 }
 
+/* The first non-finite value of a split, as "example i, feature j". */
+static bool find_nonfinite(const Split *s, int d, int *ex, int *feat)
+{
+    for (int i = 0; i < s->n; i++)
+        for (int j = 0; j < d; j++)
+            if (!isfinite(s->x[(size_t)i * d + j])) {
+                *ex = i;
+                *feat = j;
+                return true;
+            }
+    return false;
+}
+
 /* Per-pixel mean and std over the training part, applied to all parts.
  * A constant pixel (std 0) is only centred, so it stays finite. */
-static int standardize(Dataset *ds, char *err, size_t errlen)
+int dataset_standardize(Dataset *ds, char *err, size_t errlen)
 {
     int d = ds->dim;
     double *mean = calloc((size_t)d, sizeof *mean);
@@ -192,6 +206,17 @@ static int standardize(Dataset *ds, char *err, size_t errlen)
     if (!mean || !sq || !shift || !scale) {
         fail(err, errlen, "out of memory standardizing the data");
         goto done;
+    }
+    static const char *const names[3] = {"training", "validation", "test"};
+    for (int p = 0; p < 3; p++) {
+        int ex, feat;
+        if (find_nonfinite(parts[p], d, &ex, &feat)) {
+            fail(err, errlen, "the %s data hold a value that is not a "
+                              "finite number (example %d, feature %d); "
+                              "data with NaN or Inf are refused",
+                 names[p], ex, feat);
+            goto done;
+        }
     }
     for (int i = 0; i < ds->train.n; i++) {
         const float *row = ds->train.x + (size_t)i * d;
@@ -318,7 +343,7 @@ int dataset_load(Dataset *ds, const char *dir, int n_val, char *err,
     split_fill(&ds->val, tri + (size_t)(ntr - n_val) * dim, trl + (ntr - n_val),
                dim);
     split_fill(&ds->test, tei, tel, dim);
-    rc = standardize(ds, err, errlen);
+    rc = dataset_standardize(ds, err, errlen);
 
 done:
     free(tri);
@@ -375,7 +400,7 @@ int dataset_synthetic(Dataset *ds, int dim, int nclass, int n_train, int n_val,
     blob_fill(&ds->val, means, dim, nclass, &r);
     blob_fill(&ds->test, means, dim, nclass, &r);
     free(means);
-    if (standardize(ds, err, errlen) < 0) {
+    if (dataset_standardize(ds, err, errlen) < 0) {
         dataset_free(ds);
         return -1;
     }

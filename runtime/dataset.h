@@ -47,6 +47,12 @@ int dataset_synthetic(Dataset *ds, int dim, int nclass, int n_train, int n_val,
 int dataset_read_idx(const char *path, int ndims, uint8_t **data,
                      uint32_t dims[3], char *err, size_t errlen);
 
+/* Standardizes every split with the training split's per-feature mean
+ * and std (dataset_load and dataset_synthetic call it; it is public for
+ * data sets built by hand). A NaN or Inf anywhere is refused: -1 with a
+ * message naming the split, the example and the feature. */
+int dataset_standardize(Dataset *ds, char *err, size_t errlen);
+
 void dataset_free(Dataset *ds);
 
 #endif

@@ -368,6 +368,34 @@ static void test_load_fashion_mnist(void **state)
     dataset_free(&ds);
 }
 
+/* A hand-built data set with a NaN in its validation split is refused,
+ * naming where; the same set without it standardizes to mean 0. */
+static void test_standardize_refuses_nan(void **state)
+{
+    (void)state;
+    float train[4] = {1, 10, 3, 30}, val[2] = {2, 20}, test[2] = {0, 0};
+    uint8_t y[2] = {0, 1};
+    Dataset ds = {.dim = 2, .nclass = 2};
+    ds.train = (Split){2, train, y};
+    ds.val = (Split){1, val, y};
+    ds.test = (Split){1, test, y};
+    char err[256] = "";
+
+    val[1] = NAN;
+    assert_int_equal(dataset_standardize(&ds, err, sizeof err), -1);
+    assert_non_null(strstr(err, "validation"));
+    assert_non_null(strstr(err, "example 0, feature 1"));
+    assert_true(train[0] == 1 && train[3] == 30); /* left untouched */
+
+    val[1] = 20;
+    assert_int_equal(dataset_standardize(&ds, err, sizeof err), 0);
+    /* Hand calculation: feature 0 has mean 2 and std 1, feature 1 mean
+     * 20 and std 10, so the training rows become -1 and +1. */
+    assert_true(train[0] == -1 && train[2] == 1);
+    assert_true(train[1] == -1 && train[3] == 1);
+    assert_true(val[0] == 0 && val[1] == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -378,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_load_errors),
         cmocka_unit_test(test_synthetic_standardized),
         cmocka_unit_test(test_load_fashion_mnist),
+        cmocka_unit_test(test_standardize_refuses_nan),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
