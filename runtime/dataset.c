@@ -211,9 +211,10 @@ int dataset_standardize(Dataset *ds, char *err, size_t errlen)
     for (int p = 0; p < 3; p++) {
         int ex, feat;
         if (find_nonfinite(parts[p], d, &ex, &feat)) {
-            fail(err, errlen, "the %s data hold a value that is not a "
-                              "finite number (example %d, feature %d); "
-                              "data with NaN or Inf are refused",
+            fail(err, errlen,
+                 "the %s data hold a value that is not a "
+                 "finite number (example %d, feature %d); "
+                 "data with NaN or Inf are refused",
                  names[p], ex, feat);
             goto done;
         }
