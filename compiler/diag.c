@@ -30,7 +30,25 @@ void diag_linecol(const Source *src, uint32_t off, int *line, int *col)
     *col = (int)(off - bol) + 1;
 }
 
-enum { SHOW_WIDTH = 72 }; /* at most this many bytes of a source line */
+enum { SHOW_WIDTH = 72 };
+
+/* Bytes in the well-formed UTF-8 sequence at s (at most len bytes), or 0
+ * if there is none: a terminal is shown only text it can print. */
+static uint32_t utf8_len(const char *s, uint32_t len)
+{
+    unsigned char c = (unsigned char)s[0];
+    uint32_t n = c < 0x80                ? 1
+                 : c >= 0xc2 && c < 0xe0 ? 2
+                 : c >= 0xe0 && c < 0xf0 ? 3
+                 : c >= 0xf0 && c < 0xf5 ? 4
+                                         : 0;
+    if (n == 0 || n > len)
+        return 0;
+    for (uint32_t k = 1; k < n; k++)
+        if (((unsigned char)s[k] & 0xc0) != 0x80)
+            return 0;
+    return n;
+} /* at most this many bytes of a source line */
 
 /* Prints the line holding `at` and a caret run under the span; a long line
  * is cut to a window around the span. */
@@ -48,13 +66,22 @@ static void show_span(FILE *out, const Source *src, Span at)
         eol = bol + SHOW_WIDTH;
 
     fputs("    ", out);
-    for (uint32_t i = bol; i < eol; i++) {
+    for (uint32_t i = bol; i < eol;) {
         unsigned char c = (unsigned char)src->text[i];
-        fputc(c == '\t' || c >= 0x20 ? c : '?', out);
+        uint32_t n = utf8_len(src->text + i, eol - i);
+        if (c >= 0x80 && n)
+            fwrite(src->text + i, 1, n, out);
+        else
+            fputc(c == '\t' || (c >= 0x20 && c < 0x7f) ? c : '?', out);
+        i += n ? n : 1;
     }
     fputs("\n    ", out);
-    for (uint32_t i = bol; i < off; i++)
+    /* One column per character shown above, so the caret lines up. */
+    for (uint32_t i = bol; i < off;) {
+        uint32_t n = utf8_len(src->text + i, eol - i);
         fputc(src->text[i] == '\t' ? '\t' : ' ', out);
+        i += n ? n : 1;
+    }
     uint32_t n = at.len ? at.len : 1;
     if (off + n > eol && eol > off)
         n = eol - off;
@@ -77,8 +104,9 @@ static void report(Diag *d, Span at, const char *kind, const char *fmt,
         return;
     if (d->nerrors == DIAG_MAX_SHOWN + 1) {
         if (*kind == 'e')
-            fprintf(d->out, "%s: more than %d errors; the rest are not "
-                            "shown\n",
+            fprintf(d->out,
+                    "%s: more than %d errors; the rest are not "
+                    "shown\n",
                     d->src ? d->src->path : "symopt", DIAG_MAX_SHOWN);
         return;
     }
