@@ -14,6 +14,8 @@
 #include <llvm-c/Target.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
+#include "compiler/diag.h"
+
 /* The pass pipeline: what a rule's one loop needs to vectorize, and no
  * more. default<O2> gives the same vector loop at about 4.4 ms median JIT
  * compile time of the examples against about 3.5 ms for this one (the
@@ -21,19 +23,6 @@
 static const char *const cg_pipeline =
     "function(sroa,early-cse,instcombine,simplifycfg,loop-simplify,lcssa,"
     "loop-mssa(loop-rotate,licm),loop-vectorize,instcombine,simplifycfg)";
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
@@ -56,7 +45,7 @@ LLVMTargetMachineRef cg_host_machine(LLVMRelocMode reloc, char *err,
     LLVMTargetRef target;
     char *msg = NULL;
     if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
-        set_err(err, errlen, "no LLVM target for %s: %s", triple,
+        diag_set(err, errlen, "no LLVM target for %s: %s", triple,
                 msg ? msg : "unknown");
         LLVMDisposeMessage(msg);
         LLVMDisposeMessage(triple);
@@ -69,7 +58,7 @@ LLVMTargetMachineRef cg_host_machine(LLVMRelocMode reloc, char *err,
         target, triple, cpu, features, LLVMCodeGenLevelDefault, reloc,
         LLVMCodeModelDefault);
     if (!tm)
-        set_err(err, errlen, "cannot create a target machine for %s (%s)",
+        diag_set(err, errlen, "cannot create a target machine for %s (%s)",
                 triple, cpu);
     LLVMDisposeMessage(cpu);
     LLVMDisposeMessage(features);
@@ -108,7 +97,7 @@ typedef struct Cg {
 static void cg_fail(Cg *c, const char *fmt, const char *arg)
 {
     if (!c->failed)
-        set_err(c->err, c->errlen, fmt, arg);
+        diag_set(c->err, c->errlen, fmt, arg);
     c->failed = true;
 }
 
@@ -573,7 +562,7 @@ static bool verify(LLVMModuleRef m, char *err, size_t errlen)
     char *msg = NULL;
     bool bad = LLVMVerifyModule(m, LLVMReturnStatusAction, &msg);
     if (bad)
-        set_err(err, errlen, "codegen: invalid IR: %s", msg ? msg : "?");
+        diag_set(err, errlen, "codegen: invalid IR: %s", msg ? msg : "?");
     LLVMDisposeMessage(msg);
     return !bad;
 }
@@ -582,14 +571,14 @@ LLVMModuleRef cg_build(LLVMContextRef ctx, const Rule *r, const char *fname,
                        LLVMTargetMachineRef tm, char *err, size_t errlen)
 {
     if (!r->ret || r->nparams < 0 || r->nstates < 0 || r->nlocals < 0) {
-        set_err(err, errlen, "codegen: rule '%s' is incomplete",
+        diag_set(err, errlen, "codegen: rule '%s' is incomplete",
                 r->name ? r->name : "?");
         return NULL;
     }
     Cg c = {.r = r, .ctx = ctx, .err = err, .errlen = errlen};
     if (!cg_alloc(&c)) {
         cg_release(&c);
-        set_err(err, errlen, "codegen: out of memory");
+        diag_set(err, errlen, "codegen: out of memory");
         return NULL;
     }
     c.mod = LLVMModuleCreateWithNameInContext(r->name ? r->name : "rule",
@@ -646,7 +635,7 @@ int cg_optimize(LLVMModuleRef m, LLVMTargetMachineRef tm, char *err,
     LLVMDisposePassBuilderOptions(o);
     if (e) {
         char *msg = LLVMGetErrorMessage(e);
-        set_err(err, errlen, "codegen: optimization failed: %s", msg);
+        diag_set(err, errlen, "codegen: optimization failed: %s", msg);
         LLVMDisposeErrorMessage(msg);
         return -1;
     }
@@ -679,7 +668,7 @@ static char *dump_module(LLVMModuleRef m, LLVMTargetMachineRef tm,
     LLVMMemoryBufferRef buf = NULL;
     if (LLVMTargetMachineEmitToMemoryBuffer(tm, m, LLVMAssemblyFile, &msg,
                                             &buf)) {
-        set_err(err, errlen, "codegen: cannot emit assembly: %s",
+        diag_set(err, errlen, "codegen: cannot emit assembly: %s",
                 msg ? msg : "?");
         LLVMDisposeMessage(msg);
         return NULL;
@@ -705,6 +694,6 @@ char *cg_dump(const Rule *r, CgDump what, char *err, size_t errlen)
     LLVMContextDispose(ctx);
     LLVMDisposeTargetMachine(tm);
     if (m && !text && err && !*err)
-        set_err(err, errlen, "codegen: out of memory");
+        diag_set(err, errlen, "codegen: out of memory");
     return text;
 }

@@ -121,6 +121,16 @@ static void report(Diag *d, Span at, const char *kind, const char *fmt,
     }
 }
 
+void diag_set(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
 void diag_error(Diag *d, Span at, const char *fmt, ...)
 {
     va_list ap;

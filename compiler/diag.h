@@ -32,6 +32,11 @@ void diag_error(Diag *d, Span at, const char *fmt, ...)
 /* A note attached to the previous error (e.g. "first defined here"). */
 void diag_note(Diag *d, Span at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Formats a library's error message into a caller's buffer (dropped
+ * when err is NULL or errlen 0), for errors that have no source span. */
+void diag_set(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* 1-based line and column (in bytes) of byte offset `off`. */
 void diag_linecol(const Source *src, uint32_t off, int *line, int *col);
 
@@ -45,7 +50,7 @@ void source_from_string(Source *src, const char *text);
 void source_free(Source *src);
 
 /* Internal bugs: aborts, naming symopt's own file and line. */
-#define unreachable()                                                        \
+#define unreachable()                                                          \
     diag_internal(__FILE__, __LINE__, "unreachable code reached")
 _Noreturn void diag_internal(const char *file, int line, const char *msg);
 

@@ -14,19 +14,7 @@
 #include <unistd.h>
 
 #include "compiler/codegen.h"
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
+#include "compiler/diag.h"
 
 /* Names a rule's names must avoid in a header that C and C++ programs
  * include: the keywords of both languages, and the macros of the C
@@ -312,25 +300,25 @@ static void put_header(Buf *b, const Rule *r)
 char *emit_header(const Rule *r, char *err, size_t errlen)
 {
     if (!c_identifier(r->name)) {
-        set_err(err, errlen,
-                "rule name '%s' is not usable as a C "
-                "identifier",
-                r->name ? r->name : "");
+        diag_set(err, errlen,
+                 "rule name '%s' is not usable as a C "
+                 "identifier",
+                 r->name ? r->name : "");
         return NULL;
     }
     for (int k = 0; k < r->nparams; k++) {
         if (!c_identifier(r->params[k].name)) {
-            set_err(err, errlen,
-                    "hyperparameter '%s' of rule '%s' is not "
-                    "usable as a C field name",
-                    r->params[k].name, r->name);
+            diag_set(err, errlen,
+                     "hyperparameter '%s' of rule '%s' is not "
+                     "usable as a C field name",
+                     r->params[k].name, r->name);
             return NULL;
         }
         if (!isfinite((float)r->params[k].value)) {
-            set_err(err, errlen,
-                    "hyperparameter '%s' of rule '%s' has no "
-                    "finite float value",
-                    r->params[k].name, r->name);
+            diag_set(err, errlen,
+                     "hyperparameter '%s' of rule '%s' has no "
+                     "finite float value",
+                     r->params[k].name, r->name);
             return NULL;
         }
     }
@@ -339,7 +327,7 @@ char *emit_header(const Rule *r, char *err, size_t errlen)
     put_header(&b, r);
     if (b.bad) {
         free(b.s);
-        set_err(err, errlen, "out of memory");
+        diag_set(err, errlen, "out of memory");
         return NULL;
     }
     return b.s;
@@ -353,13 +341,13 @@ static int stage(const char *path, const char *data, size_t len, char **tmp,
     size_t n = strlen(path) + 16;
     *tmp = malloc(n);
     if (!*tmp) {
-        set_err(err, errlen, "out of memory");
+        diag_set(err, errlen, "out of memory");
         return -1;
     }
     snprintf(*tmp, n, "%s.tmpXXXXXX", path);
     int fd = mkstemp(*tmp);
     if (fd < 0) {
-        set_err(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        diag_set(err, errlen, "cannot write '%s': %s", path, strerror(errno));
         free(*tmp);
         *tmp = NULL;
         return -1;
@@ -379,7 +367,7 @@ static int stage(const char *path, const char *data, size_t len, char **tmp,
         saved = errno;
     }
     if (!ok) {
-        set_err(err, errlen, "cannot write '%s': %s", path, strerror(saved));
+        diag_set(err, errlen, "cannot write '%s': %s", path, strerror(saved));
         unlink(*tmp);
         free(*tmp);
         *tmp = NULL;
@@ -404,15 +392,15 @@ static char *object_code(const Rule *r, size_t *len, char *err, size_t errlen)
         LLVMMemoryBufferRef buf = NULL;
         if (LLVMTargetMachineEmitToMemoryBuffer(tm, m, LLVMObjectFile, &msg,
                                                 &buf)) {
-            set_err(err, errlen, "cannot emit object code: %s",
-                    msg ? msg : "?");
+            diag_set(err, errlen, "cannot emit object code: %s",
+                     msg ? msg : "?");
             LLVMDisposeMessage(msg);
         } else {
             *len = LLVMGetBufferSize(buf);
             if ((code = malloc(*len ? *len : 1)))
                 memcpy(code, LLVMGetBufferStart(buf), *len);
             else
-                set_err(err, errlen, "out of memory");
+                diag_set(err, errlen, "out of memory");
             LLVMDisposeMemoryBuffer(buf);
         }
     }
@@ -441,11 +429,11 @@ int emit_object(const Rule *r, const char *obj_path, const char *hdr_path,
     if (stage(obj_path, code, len, &tobj, err, errlen) == 0 &&
         stage(hdr_path, hdr, strlen(hdr), &thdr, err, errlen) == 0) {
         if (rename(tobj, obj_path) < 0) {
-            set_err(err, errlen, "cannot write '%s': %s", obj_path,
-                    strerror(errno));
+            diag_set(err, errlen, "cannot write '%s': %s", obj_path,
+                     strerror(errno));
         } else if (rename(thdr, hdr_path) < 0) {
-            set_err(err, errlen, "cannot write '%s': %s", hdr_path,
-                    strerror(errno));
+            diag_set(err, errlen, "cannot write '%s': %s", hdr_path,
+                     strerror(errno));
             unlink(obj_path);
         } else {
             rc = 0;

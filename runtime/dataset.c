@@ -12,6 +12,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "runtime/error.h"
 #include "runtime/rng.h"
 
 /* Upper bound on the bytes of one IDX file we accept: Fashion-MNIST's
@@ -27,17 +28,6 @@ static const char *const data_hint =
     "; install the data with `apt-get install dataset-fashion-mnist`, or "
     "point `--data DIR` at a folder with the Fashion-MNIST IDX files";
 
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Reads exactly len bytes; 1 on success, 0 at a short read, -1 on a zlib
  * error (message in err). */
 static int read_exact(gzFile f, const char *path, void *buf, size_t len,
@@ -51,7 +41,7 @@ static int read_exact(gzFile f, const char *path, void *buf, size_t len,
         if (got < 0) {
             int code;
             const char *msg = gzerror(f, &code);
-            fail(err, errlen, "%s: corrupt gzip data (%s)", path, msg);
+            rt_fail(err, errlen, "%s: corrupt gzip data (%s)", path, msg);
             return -1;
         }
         if (got == 0) {
@@ -79,38 +69,39 @@ static int read_header(gzFile f, const char *path, int ndims, uint32_t dims[3],
 
     if (r <= 0) {
         if (r == 0)
-            fail(err, errlen, "%s: truncated (no IDX header)", path);
+            rt_fail(err, errlen, "%s: truncated (no IDX header)", path);
         return -1;
     }
     if (h[0] != 0 || h[1] != 0 || h[2] != 0x08 || h[3] != ndims) {
-        fail(err, errlen,
-             "%s: bad IDX magic number 0x%02x%02x%02x%02x (expected "
-             "0x000008%02x: unsigned bytes, %d dimension%s)",
-             path, h[0], h[1], h[2], h[3], ndims, ndims, ndims == 1 ? "" : "s");
+        rt_fail(err, errlen,
+                "%s: bad IDX magic number 0x%02x%02x%02x%02x (expected "
+                "0x000008%02x: unsigned bytes, %d dimension%s)",
+                path, h[0], h[1], h[2], h[3], ndims, ndims,
+                ndims == 1 ? "" : "s");
         return -1;
     }
 
     r = read_exact(f, path, h + 4, 4 * (size_t)ndims, err, errlen);
     if (r <= 0) {
         if (r == 0)
-            fail(err, errlen, "%s: truncated IDX header", path);
+            rt_fail(err, errlen, "%s: truncated IDX header", path);
         return -1;
     }
     *total = 1;
     for (int i = 0; i < ndims; i++) {
         dims[i] = be32(h + 4 + 4 * i);
         if (dims[i] == 0) {
-            fail(err, errlen, "%s: dimension %d of the IDX header is 0", path,
-                 i + 1);
+            rt_fail(err, errlen, "%s: dimension %d of the IDX header is 0",
+                    path, i + 1);
             return -1;
         }
         /* Each factor is < 2^32 and the running product stays below
          * 2^31 before it, so the product cannot overflow 64 bits. */
         *total *= dims[i];
         if (*total > IDX_MAX_BYTES) {
-            fail(err, errlen,
-                 "%s: IDX header claims more than %llu bytes of data", path,
-                 (unsigned long long)IDX_MAX_BYTES);
+            rt_fail(err, errlen,
+                    "%s: IDX header claims more than %llu bytes of data", path,
+                    (unsigned long long)IDX_MAX_BYTES);
             return -1;
         }
     }
@@ -129,8 +120,8 @@ int dataset_read_idx(const char *path, int ndims, uint8_t **data,
     errno = 0;
     f = gzopen(path, "rb");
     if (!f) {
-        fail(err, errlen, "cannot open %s: %s", path,
-             errno ? strerror(errno) : "out of memory");
+        rt_fail(err, errlen, "cannot open %s: %s", path,
+                errno ? strerror(errno) : "out of memory");
         return -1;
     }
     if (read_header(f, path, ndims, dims, &total, err, errlen) < 0)
@@ -147,8 +138,8 @@ int dataset_read_idx(const char *path, int ndims, uint8_t **data,
             cap = total;
         uint8_t *grown = realloc(*data, cap);
         if (!grown) {
-            fail(err, errlen, "%s: out of memory for %llu bytes", path,
-                 (unsigned long long)cap);
+            rt_fail(err, errlen, "%s: out of memory for %llu bytes", path,
+                    (unsigned long long)cap);
             goto fail;
         }
         *data = grown;
@@ -156,16 +147,17 @@ int dataset_read_idx(const char *path, int ndims, uint8_t **data,
         have = cap;
     }
     if (r == 0)
-        fail(err, errlen, "%s: truncated (header promises %llu bytes)", path,
-             (unsigned long long)total);
+        rt_fail(err, errlen, "%s: truncated (header promises %llu bytes)", path,
+                (unsigned long long)total);
     if (r <= 0)
         goto fail;
 
     r = read_exact(f, path, &extra, 1, err, errlen);
     if (r != 0) {
         if (r > 0)
-            fail(err, errlen,
-                 "%s: extra bytes after the data the header describes", path);
+            rt_fail(err, errlen,
+                    "%s: extra bytes after the data the header describes",
+                    path);
         goto fail;
     }
     gzclose(f);
@@ -204,18 +196,18 @@ int dataset_standardize(Dataset *ds, char *err, size_t errlen)
     int rc = -1;
 
     if (!mean || !sq || !shift || !scale) {
-        fail(err, errlen, "out of memory standardizing the data");
+        rt_fail(err, errlen, "out of memory standardizing the data");
         goto done;
     }
     static const char *const names[3] = {"training", "validation", "test"};
     for (int p = 0; p < 3; p++) {
         int ex, feat;
         if (find_nonfinite(parts[p], d, &ex, &feat)) {
-            fail(err, errlen,
-                 "the %s data hold a value that is not a "
-                 "finite number (example %d, feature %d); "
-                 "data with NaN or Inf are refused",
-                 names[p], ex, feat);
+            rt_fail(err, errlen,
+                    "the %s data hold a value that is not a "
+                    "finite number (example %d, feature %d); "
+                    "data with NaN or Inf are refused",
+                    names[p], ex, feat);
             goto done;
         }
     }
@@ -282,22 +274,22 @@ static int load_pair(const char *dir, const char *iname, const char *lname,
     if (dataset_read_idx(ipath, 3, img, idims, err, errlen) < 0)
         return -1;
     if (idims[1] != 28 || idims[2] != 28) {
-        fail(err, errlen, "%s: images are %ux%u, expected 28x28", ipath,
-             idims[1], idims[2]);
+        rt_fail(err, errlen, "%s: images are %ux%u, expected 28x28", ipath,
+                idims[1], idims[2]);
         return -1;
     }
     if (dataset_read_idx(lpath, 1, lab, ldims, err, errlen) < 0)
         return -1;
     if (ldims[0] != idims[0]) {
-        fail(err, errlen, "%s holds %u labels but %s holds %u images", lpath,
-             ldims[0], ipath, idims[0]);
+        rt_fail(err, errlen, "%s holds %u labels but %s holds %u images", lpath,
+                ldims[0], ipath, idims[0]);
         return -1;
     }
     for (uint32_t i = 0; i < ldims[0]; i++) {
         if ((*lab)[i] >= 10) {
-            fail(err, errlen,
-                 "%s: label %u of example %u is out of range (0..9)", lpath,
-                 (*lab)[i], i);
+            rt_fail(err, errlen,
+                    "%s: label %u of example %u is out of range (0..9)", lpath,
+                    (*lab)[i], i);
             return -1;
         }
     }
@@ -326,9 +318,9 @@ int dataset_load(Dataset *ds, const char *dir, int n_val, char *err,
         goto done;
     }
     if (n_val < 0 || n_val >= ntr) {
-        fail(err, errlen,
-             "validation size %d must be in 0..%d (the training images)", n_val,
-             ntr - 1);
+        rt_fail(err, errlen,
+                "validation size %d must be in 0..%d (the training images)",
+                n_val, ntr - 1);
         goto done;
     }
 
@@ -337,7 +329,7 @@ int dataset_load(Dataset *ds, const char *dir, int n_val, char *err,
     if (split_alloc(&ds->train, ntr - n_val, dim) < 0 ||
         split_alloc(&ds->val, n_val, dim) < 0 ||
         split_alloc(&ds->test, nte, dim) < 0) {
-        fail(err, errlen, "out of memory for the data set");
+        rt_fail(err, errlen, "out of memory for the data set");
         goto done;
     }
     split_fill(&ds->train, tri, trl, dim);
@@ -377,7 +369,7 @@ int dataset_synthetic(Dataset *ds, int dim, int nclass, int n_train, int n_val,
     if (dim <= 0 || dim > 1 << 16 || nclass < 2 || nclass > 256 ||
         n_train <= 0 || n_val < 0 || n_test < 0 || n_train > 1 << 24 ||
         n_val > 1 << 24 || n_test > 1 << 24) {
-        fail(err, errlen, "synthetic data set: bad sizes");
+        rt_fail(err, errlen, "synthetic data set: bad sizes");
         return -1;
     }
     means = malloc((size_t)nclass * dim * sizeof *means);
@@ -388,7 +380,7 @@ int dataset_synthetic(Dataset *ds, int dim, int nclass, int n_train, int n_val,
         split_alloc(&ds->test, n_test, dim) < 0) {
         free(means);
         dataset_free(ds);
-        fail(err, errlen, "out of memory for the synthetic data set");
+        rt_fail(err, errlen, "out of memory for the synthetic data set");
         return -1;
     }
 

@@ -11,18 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/error.h"
 #include "runtime/rng.h"
-
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* 64-byte aligned, zeroed floats: whole cache lines for the vector loops
  * and for the JIT-compiled rule that runs over each tensor. */
@@ -43,22 +33,22 @@ int mlp_init(Mlp *m, int in, int nhidden, const int *hidden, int out, int cap,
 
     memset(m, 0, sizeof *m);
     if (nhidden < 0 || nhidden > MLP_MAX_HIDDEN) {
-        fail(err, errlen, "an MLP has 0..%d hidden layers, not %d",
-             MLP_MAX_HIDDEN, nhidden);
+        rt_fail(err, errlen, "an MLP has 0..%d hidden layers, not %d",
+                MLP_MAX_HIDDEN, nhidden);
         return -1;
     }
     if (in <= 0 || out <= 0 || cap <= 0 || in > 1 << 20 || out > 1 << 20 ||
         cap > 1 << 20) {
-        fail(err, errlen, "bad MLP sizes (inputs %d, outputs %d, batch %d)", in,
-             out, cap);
+        rt_fail(err, errlen, "bad MLP sizes (inputs %d, outputs %d, batch %d)",
+                in, out, cap);
         return -1;
     }
     m->nlayers = nhidden + 1;
     m->size[0] = in;
     for (int l = 0; l < nhidden; l++) {
         if (hidden[l] <= 0 || hidden[l] > 1 << 16) {
-            fail(err, errlen, "hidden layer size %d must be in 1..%d",
-                 hidden[l], 1 << 16);
+            rt_fail(err, errlen, "hidden layer size %d must be in 1..%d",
+                    hidden[l], 1 << 16);
             return -1;
         }
         m->size[l + 1] = hidden[l];
@@ -99,7 +89,7 @@ int mlp_init(Mlp *m, int in, int nhidden, const int *hidden, int out, int cap,
 
 oom:
     mlp_free(m);
-    fail(err, errlen, "out of memory for the MLP");
+    rt_fail(err, errlen, "out of memory for the MLP");
     return -1;
 }
 

@@ -10,22 +10,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "runtime/error.h"
 #include "runtime/rng.h"
 
 /* Rows per forward pass when scoring: large enough for sgemm to run at
  * full speed, small enough to keep the work buffers in cache. */
 #define EVAL_ROWS 1000
-
-static void fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || !errlen)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 TrainConfig train_default_config(void)
 {
@@ -95,20 +85,20 @@ static int check_config(const Dataset *ds, const Optimizer *opt,
                         const TrainConfig *c, char *err, size_t errlen)
 {
     if (!opt->step || opt->nstates < 0 || opt->nstates > 1024) {
-        fail(err, errlen, "optimizer has no step function or bad states");
+        rt_fail(err, errlen, "optimizer has no step function or bad states");
         return -1;
     }
     if (c->steps < 0 || c->batch <= 0 || c->batch > 1 << 16) {
-        fail(err, errlen, "steps must be >= 0 and batch in 1..%d", 1 << 16);
+        rt_fail(err, errlen, "steps must be >= 0 and batch in 1..%d", 1 << 16);
         return -1;
     }
     if (ds->train.n <= 0 || ds->dim <= 0 || ds->nclass < 2) {
-        fail(err, errlen, "the training split is empty");
+        rt_fail(err, errlen, "the training split is empty");
         return -1;
     }
     if (c->val_n < 0 || c->val_n > ds->val.n) {
-        fail(err, errlen, "validation size %d exceeds the %d held out",
-             c->val_n, ds->val.n);
+        rt_fail(err, errlen, "validation size %d exceeds the %d held out",
+                c->val_n, ds->val.n);
         return -1;
     }
     return 0;
@@ -240,7 +230,7 @@ int train_run(const Dataset *ds, const Optimizer *opt, const TrainConfig *c,
     idx = malloc((size_t)ds->train.n * sizeof *idx);
     yb = malloc((size_t)c->batch);
     if (!idx || !yb || states_alloc(&st, &m, opt->nstates) < 0) {
-        fail(err, errlen, "out of memory for training");
+        rt_fail(err, errlen, "out of memory for training");
         goto done;
     }
     for (int i = 0; i < ds->train.n; i++)
