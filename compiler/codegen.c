@@ -339,12 +339,13 @@ static LLVMValueRef emit_fn(Cg *c, const Node *n, LLVMBuilderRef b,
         return LLVMBuildFAdd(b, p, q, "");
     }
     case FN_SIGN: {
+        /* x itself for ±0 and NaN, else 1 with x's sign: one compare and
+         * one blend, where x > 0 ? 1 : x < 0 ? -1 : x takes two of each. */
         LLVMValueRef zero = fconst(c, 0.0);
-        LLVMValueRef neg = LLVMBuildFCmp(b, LLVMRealOLT, a[0], zero, "");
-        LLVMValueRef inner =
-            LLVMBuildSelect(b, neg, fconst(c, -1.0), a[0], "");
-        LLVMValueRef pos = LLVMBuildFCmp(b, LLVMRealOGT, a[0], zero, "");
-        return LLVMBuildSelect(b, pos, one, inner, "");
+        LLVMValueRef keep = LLVMBuildFCmp(b, LLVMRealUEQ, a[0], zero, "");
+        LLVMValueRef cs[2] = {one, a[0]};
+        LLVMValueRef unit = call_intrinsic(c, b, "llvm.copysign", cs, 2);
+        return LLVMBuildSelect(b, keep, a[0], unit, "");
     }
     case FN_RSQRT: {
         LLVMValueRef s = call_intrinsic(c, b, "llvm.sqrt", a, 1);
