@@ -67,6 +67,8 @@ typedef struct Search {
     FILE *log;
     double t0;
     bool simplifying;
+    bool stop_seen;        /* a stop signal came before simplifying */
+    double simplify_until; /* deadline of the simplification */
     char *err;
     size_t errlen;
 } Search;
@@ -76,6 +78,12 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+double evo_simplify_seconds(const EvoConfig *c)
+{
+    double t = c->seconds > 0 ? 0.1 * c->seconds : EVO_SIMPLIFY_MAX;
+    return t < EVO_SIMPLIFY_MAX ? t : EVO_SIMPLIFY_MAX;
 }
 
 EvoConfig evo_default_config(void)
@@ -461,11 +469,20 @@ static bool aborted(const Search *s)
 /* Whether the evaluations under way are to be cut short: by a stop (a
  * signal or the time limit) while searching, by a second signal while
  * simplifying. */
+/* The simplification ends at its deadline, at a second signal, or at a
+ * first one if the search itself was not stopped by a signal. */
+static bool simplify_over(const Search *s)
+{
+    bool signal = s->cfg->stop && *s->cfg->stop;
+    return aborted(s) || (signal && !s->stop_seen) ||
+           now() >= s->simplify_until;
+}
+
 static bool cancelled(void *ctx)
 {
     const Search *s = ctx;
     if (s->simplifying)
-        return aborted(s);
+        return simplify_over(s);
     return (s->cfg->stop && *s->cfg->stop) || out_of_time(s);
 }
 
@@ -602,7 +619,13 @@ static Rule *simplify(Search *s, Arena *a, double *fitness, int *dropped,
     *complete = false;
 
     s->simplifying = true;
-    while (cur->nstmts > 0 && !aborted(s)) {
+    s->stop_seen = s->cfg->stop && *s->cfg->stop;
+    /* After a signal the user waits: a few seconds at most. */
+    double budget = evo_simplify_seconds(s->cfg);
+    if (s->stop_seen && budget > EVO_SIMPLIFY_AFTER_SIGNAL)
+        budget = EVO_SIMPLIFY_AFTER_SIGNAL;
+    s->simplify_until = now() + budget;
+    while (cur->nstmts > 0 && !simplify_over(s)) {
         Cand b[EVO_MAX_STMTS];
         int n = 0;
         for (int k = 0; k < cur->nstmts && n < EVO_MAX_STMTS; k++) {
@@ -626,14 +649,16 @@ static Rule *simplify(Search *s, Arena *a, double *fitness, int *dropped,
             name_child(c);
             n++;
         }
-        if (n == 0)
+        if (n == 0) {
+            *complete = true; /* no statement can go */
             break;
+        }
         score(s, b, n);
 
         int pick = -1;
         for (int i = 0; i < n; i++) {
             if (isnan(b[i].fitness))
-                continue; /* cut short by a second signal */
+                continue; /* cut short: deadline or signal */
             log_cand(s, &b[i], "simplify");
             if (b[i].fitness >= floor &&
                 (pick < 0 || b[i].fitness > b[pick].fitness))
@@ -647,12 +672,12 @@ static Rule *simplify(Search *s, Arena *a, double *fitness, int *dropped,
         for (int i = 0; i < n; i++)
             arena_free(&b[i].arena);
         progress(s, false);
-        if (pick < 0 && !aborted(s)) {
+        if (pick < 0 && !simplify_over(s)) {
             *complete = true;
             break;
         }
     }
-    *complete = *complete || (cur->nstmts == 0 && !aborted(s));
+    *complete = *complete || (cur->nstmts == 0 && !simplify_over(s));
     s->simplifying = false;
     return cur;
 }

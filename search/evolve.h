@@ -46,6 +46,13 @@ typedef struct EvoConfig {
     void *progress_ctx;
 } EvoConfig;
 
+/* The final simplification gets a tenth of the time limit, and at most
+ * EVO_SIMPLIFY_MAX seconds (EVO_SIMPLIFY_AFTER_SIGNAL after a stop
+ * signal), after the search ends. */
+#define EVO_SIMPLIFY_MAX 30.0
+#define EVO_SIMPLIFY_AFTER_SIGNAL 3.0
+double evo_simplify_seconds(const EvoConfig *c);
+
 /* The documented defaults of `symopt evolve`. */
 EvoConfig evo_default_config(void);
 

@@ -62,8 +62,9 @@ int cli_double(const char *opt, const char *val, double lo, double hi,
     char *end;
     errno = 0;
     double v = strtod(val, &end);
+    /* Decimal only, as in .opt files: strtod would also take 0x10. */
     if (end == val || *end || errno || !isfinite(v) ||
-        isspace((unsigned char)*val)) {
+        isspace((unsigned char)*val) || strpbrk(val, "xX")) {
         fprintf(stderr, "symopt: option %s: '%s' is not a finite number\n", opt,
                 val);
         return -1;

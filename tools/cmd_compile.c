@@ -1,5 +1,6 @@
 /* `symopt compile`: a rule file to an object file and a C header, or a
  * dump of its IR or assembly. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,8 +45,10 @@ static int parse_dump(const char *v, CgDump *what)
     else if (!strcmp(v, "asm"))
         *what = CG_DUMP_ASM;
     else {
-        fprintf(stderr, "symopt compile: option --dump: '%s' is not one of "
-                        "ir, ir-raw, asm\n", v);
+        fprintf(stderr,
+                "symopt compile: option --dump: '%s' is not one of "
+                "ir, ir-raw, asm\n",
+                v);
         return -1;
     }
     return 0;
@@ -122,14 +125,35 @@ static int dump(const Rule *r, CgDump what)
     return 0;
 }
 
+/* The path with its directory resolved (links, "." and ".."), so that
+ * two spellings of a file not yet written compare equal; on failure the
+ * path as given. */
+static void canonical(const char *path, char *out, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX], real[PATH_MAX];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == path)
+        snprintf(dir, sizeof dir, "/");
+    else
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (realpath(dir, real))
+        snprintf(out, n, "%s/%s", real, slash ? slash + 1 : path);
+    else
+        snprintf(out, n, "%s", path);
+}
+
 /* True when the two paths name one file, existing or not. */
 static bool same_file(const char *x, const char *y)
 {
     struct stat sx, sy;
-    if (!strcmp(x, y))
-        return true;
-    return !stat(x, &sx) && !stat(y, &sy) && sx.st_dev == sy.st_dev &&
-           sx.st_ino == sy.st_ino;
+    if (!stat(x, &sx) && !stat(y, &sy))
+        return sx.st_dev == sy.st_dev && sx.st_ino == sy.st_ino;
+    char cx[2 * PATH_MAX], cy[2 * PATH_MAX];
+    canonical(x, cx, sizeof cx);
+    canonical(y, cy, sizeof cy);
+    return !strcmp(cx, cy);
 }
 
 /* Refuses outputs that would overwrite the input or each other. */
@@ -144,8 +168,10 @@ static int check_outputs(const char *in, const char *obj, const char *hdr)
         return -1;
     }
     if (same_file(obj, hdr)) {
-        fprintf(stderr, "symopt compile: the object file and the header are "
-                        "both '%s'\n", obj);
+        fprintf(stderr,
+                "symopt compile: the object file and the header are "
+                "both '%s'\n",
+                obj);
         return -1;
     }
     return 0;
@@ -153,8 +179,7 @@ static int check_outputs(const char *in, const char *obj, const char *hdr)
 
 static int write_object(const Rule *r, const CompileArgs *a)
 {
-    char *obj = a->obj ? strdup(a->obj) : swap_ext(a->file, true, ".opt",
-                                                   ".o");
+    char *obj = a->obj ? strdup(a->obj) : swap_ext(a->file, true, ".opt", ".o");
     char *hdr = a->hdr ? strdup(a->hdr) : swap_ext(obj, false, ".o", ".h");
     char err[512] = "";
     int rc = 0;

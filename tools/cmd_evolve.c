@@ -3,6 +3,7 @@
  * search/evolve.c. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,7 +40,8 @@ static const char usage_text[] =
     "  --tournament T     tournament size, 1 <= T <= P (default 8)\n"
     "  --budget N         children to evaluate after the initial\n"
     "                     population, N >= 1\n"
-    "  --time SECONDS     wall-clock limit (default 180 without --budget)\n"
+    "  --time SECONDS     wall-clock limit of the search (default 180\n"
+    "                     without --budget)\n"
     "  --seed S           seed of the search and of training (default 0)\n"
     "  --out DIR          output directory, new or empty (default\n"
     "                     evolve-YYYYmmdd-HHMMSS)\n"
@@ -51,9 +53,10 @@ static const char usage_text[] =
     ")\n"
     "  --json             print one JSON summary on stdout at the end\n"
     "\n"
-    "^C (or SIGTERM) stops the search at once (candidates in training are\n"
-    "dropped), simplifies the best rule and writes the results; a second\n"
-    "^C cuts the simplification short.\n";
+    "The search ends at --budget, --time or ^C (or SIGTERM), at once:\n"
+    "candidates still in training are dropped. Then the best rule is\n"
+    "simplified, for a tenth of --time and 30 s at most (3 s after ^C; a\n"
+    "second ^C ends it), and the results are written.\n";
 
 typedef struct EvolveArgs {
     EvoConfig cfg;
@@ -62,6 +65,8 @@ typedef struct EvolveArgs {
     const char *data;
     const char *out;
     bool json, have_budget, have_time;
+    bool made_out;    /* evolve created the output directory */
+    char claim[4200]; /* the claim file in it, while the run lasts */
 } EvolveArgs;
 
 static volatile sig_atomic_t stop_flag, abort_flag;
@@ -178,6 +183,13 @@ static int parse_args(EvolveArgs *a, int argc, char **argv)
                 a->cfg.tournament, a->cfg.population);
         return -1;
     }
+    if (a->nwarm > a->cfg.population) {
+        fprintf(stderr,
+                "symopt: option --warm: %d rules do not fit in a population "
+                "of %d; raise --population or name fewer rules\n",
+                a->nwarm, a->cfg.population);
+        return -1;
+    }
     if (!a->have_budget && !a->have_time)
         a->cfg.seconds = DEFAULT_SECONDS;
     if (a->have_budget)
@@ -254,17 +266,26 @@ static int prepare_out(EvolveArgs *a, char *buf, size_t n)
         fprintf(stderr, "symopt: option --out: cannot create '%s': %s\n", buf,
                 strerror(errno));
         return -1;
+    } else {
+        a->made_out = true;
     }
 
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s/.symopt-write-test", buf);
-    FILE *f = fopen(probe, "w");
-    if (!f || fclose(f) != 0) {
-        fprintf(stderr, "symopt: option --out: cannot write into '%s': %s\n",
-                buf, strerror(errno));
+    /* Claims the directory: of two runs started into it at once, the
+     * second finds the claim and stops. The claim stays for the run. */
+    snprintf(a->claim, sizeof a->claim, "%s/.symopt-evolve-running", buf);
+    int fd = open(a->claim, O_WRONLY | O_CREAT | O_EXCL, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "symopt: option --out: %s '%s': %s\n",
+                errno == EEXIST ? "another evolve is writing into"
+                                : "cannot write into",
+                buf,
+                errno == EEXIST ? "name another directory" : strerror(errno));
+        a->claim[0] = '\0';
+        if (a->made_out)
+            rmdir(buf);
         return -1;
     }
-    remove(probe);
+    close(fd);
     a->cfg.out_dir = buf;
     return 0;
 }
@@ -409,7 +430,8 @@ int cmd_evolve(int argc, char **argv)
     }
     fprintf(stderr, "symopt evolve: writing results to %s\n", out);
     int rc = run(&a, rules, origin, nwarm);
-    if (rc != 0 && rmdir(out) == 0)
+    unlink(a.claim);
+    if (rc != 0 && a.made_out && rmdir(out) == 0)
         fprintf(stderr, "symopt evolve: removed the empty %s\n", out);
     arena_free(&arena);
     return rc;

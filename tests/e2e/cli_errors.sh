@@ -73,6 +73,12 @@ expect_fail 'overwrite the input' "$SYMOPT" compile "$tmp/keep.opt" \
     -o "$tmp/k.o" --header "$tmp/../$(basename "$tmp")/keep.opt"
 expect_fail 'both' "$SYMOPT" compile "$tmp/keep.opt" -o "$tmp/k.o" \
     --header "$tmp/k.o"
+expect_fail 'both' "$SYMOPT" compile "$tmp/keep.opt" -o "$tmp/j.o" \
+    --header "$tmp/./j.o"
+expect_fail -D "$SYMOPT" train "$tmp/ok.opt" -D lr=0x10
+printf 'rule r(lr = 1, NULL = 2) {\n    return lr * NULL * g;\n}\n' \
+    >"$tmp/macro.opt"
+expect_fail 'NULL' "$SYMOPT" compile "$tmp/macro.opt" -o "$tmp/m.o"
 cmp -s "$tmp/ok.opt" "$tmp/keep.opt" || { echo "FAIL: input overwritten"; \
     fails=$((fails + 1)); }
 
