@@ -37,7 +37,10 @@ corpus=$build/fuzz/corpus/$target
 findings=$build/fuzz/findings/$target
 mkdir -p "$corpus" "$findings"
 here=$src/tests/fuzz
-seeds=("$here/regressions/$target")
+# A target without findings has no regressions folder (git keeps no empty
+# folders), so it is added only where it exists.
+seeds=()
+[ -d "$here/regressions/$target" ] && seeds+=("$here/regressions/$target")
 opts=(-max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
 case $target in
 fuzz_rule | fuzz_jit)
