@@ -59,7 +59,7 @@ static RefRun *ref_find(RefFile *f, const char *label)
 }
 
 /* Stores the 37 values of a data line `label step name v...`. */
-static void ref_data_line(RefFile *f, char *line, const char **states,
+static void ref_data_line(RefFile *f, char *line, const char *const *states,
                           int nstates)
 {
     char *save = NULL;
@@ -92,7 +92,7 @@ static void ref_data_line(RefFile *f, char *line, const char **states,
 }
 
 /* Reads tests/reference/<name>.txt (format: see make_reference.py). */
-static void ref_load(RefFile *f, const char *name, const char **states,
+static void ref_load(RefFile *f, const char *name, const char *const *states,
                      int nstates)
 {
     char path[512], line[8192];
@@ -284,13 +284,13 @@ static void check_lion(const Runner *x, const Rule *r, const RefRun *run)
     }
 }
 
-static const char *adamw_states[] = {"m", "v"};
-static const char *lion_states[] = {"m"};
+static const char *const adamw_states[] = {"m", "v"};
+static const char *const lion_states[] = {"m"};
 
 /* The rule's hyperparameters and states are the ones the script used. */
-static void check_header(const Rule *r, const char **names,
-                         const double *values, int np, const char **states,
-                         int ns)
+static void check_header(const Rule *r, const char *const *names,
+                         const double *values, int np,
+                         const char *const *states, int ns)
 {
     assert_int_equal(r->nparams, np);
     for (int k = 0; k < np; k++) {
@@ -302,15 +302,28 @@ static void check_header(const Rule *r, const char **names,
         assert_string_equal(r->states[k].name, states[k]);
 }
 
-static void run_adamw(int use_jit)
+/* A rule of examples/ and the reference numbers for it: its header as
+ * the script assumed it, and how to check one run. */
+typedef struct RefCase {
+    const char *name;
+    const char *const *params;
+    const double *values;
+    int nparams;
+    const char *const *states;
+    int nstates;
+    void (*check)(const Runner *x, const Rule *r, const RefRun *run);
+} RefCase;
+
+/* Checks every run of the case's reference file, through the JIT or the
+ * interpreter. */
+static void run_case(const RefCase *c, int use_jit)
 {
-    static const char *names[] = {"lr", "beta1", "beta2", "eps", "wd"};
-    static const double values[] = {1e-3, 0.9, 0.999, 1e-8, 0.01};
     static RefFile f;
     Loaded l;
-    ref_load(&f, "adamw", adamw_states, 2);
-    load_rule(&l, "adamw");
-    check_header(l.rule, names, values, 5, adamw_states, 2);
+    ref_load(&f, c->name, c->states, c->nstates);
+    load_rule(&l, c->name);
+    check_header(l.rule, c->params, c->values, c->nparams, c->states,
+                 c->nstates);
 
     char err[512] = "";
     Jit *j = NULL;
@@ -326,7 +339,7 @@ static void run_adamw(int use_jit)
     }
 
     for (int k = 0; k < f.nruns; k++)
-        check_adamw(&x, l.rule, &f.runs[k]);
+        c->check(&x, l.rule, &f.runs[k]);
 
     if (use_jit) {
         jit_release(j, jr);
@@ -335,37 +348,20 @@ static void run_adamw(int use_jit)
     unload_rule(&l);
 }
 
+static void run_adamw(int use_jit)
+{
+    static const char *const names[] = {"lr", "beta1", "beta2", "eps", "wd"};
+    static const double values[] = {1e-3, 0.9, 0.999, 1e-8, 0.01};
+    RefCase c = {"adamw", names, values, 5, adamw_states, 2, check_adamw};
+    run_case(&c, use_jit);
+}
+
 static void run_lion(int use_jit)
 {
-    static const char *names[] = {"lr", "beta1", "beta2", "wd"};
+    static const char *const names[] = {"lr", "beta1", "beta2", "wd"};
     static const double values[] = {1e-4, 0.9, 0.99, 0.1};
-    static RefFile f;
-    Loaded l;
-    ref_load(&f, "lion", lion_states, 1);
-    load_rule(&l, "lion");
-    check_header(l.rule, names, values, 4, lion_states, 1);
-
-    char err[512] = "";
-    Jit *j = NULL;
-    JitRule *jr = NULL;
-    Runner x = {NULL, l.rule};
-    if (use_jit) {
-        j = jit_new(err, sizeof err);
-        assert_non_null(j);
-        jr = jit_compile(j, l.rule, err, sizeof err);
-        if (!jr)
-            fail_msg("jit_compile: %s", err);
-        x.fn = jit_fn(jr);
-    }
-
-    for (int k = 0; k < f.nruns; k++)
-        check_lion(&x, l.rule, &f.runs[k]);
-
-    if (use_jit) {
-        jit_release(j, jr);
-        jit_free(j);
-    }
-    unload_rule(&l);
+    RefCase c = {"lion", names, values, 4, lion_states, 1, check_lion};
+    run_case(&c, use_jit);
 }
 
 /* The C formulas for the inputs give exactly the script's numbers. */
@@ -374,7 +370,7 @@ static void test_reference_inputs_match(void **state)
     (void)state;
     static RefFile f;
     const char *files[] = {"adamw", "lion"};
-    const char **states[] = {adamw_states, lion_states};
+    const char *const *states[] = {adamw_states, lion_states};
     for (int k = 0; k < 2; k++) {
         ref_load(&f, files[k], states[k], 2 - k);
         for (int r = 0; r < f.nruns; r++) {
