@@ -46,7 +46,7 @@ LLVMTargetMachineRef cg_host_machine(LLVMRelocMode reloc, char *err,
     char *msg = NULL;
     if (LLVMGetTargetFromTriple(triple, &target, &msg)) {
         diag_set(err, errlen, "no LLVM target for %s: %s", triple,
-                msg ? msg : "unknown");
+                 msg ? msg : "unknown");
         LLVMDisposeMessage(msg);
         LLVMDisposeMessage(triple);
         return NULL;
@@ -59,7 +59,7 @@ LLVMTargetMachineRef cg_host_machine(LLVMRelocMode reloc, char *err,
         LLVMCodeModelDefault);
     if (!tm)
         diag_set(err, errlen, "cannot create a target machine for %s (%s)",
-                triple, cpu);
+                 triple, cpu);
     LLVMDisposeMessage(cpu);
     LLVMDisposeMessage(features);
     LLVMDisposeMessage(triple);
@@ -76,17 +76,17 @@ typedef struct Cg {
     LLVMBuilderRef pre;  /* end of the head block: scalar work */
     LLVMBuilderRef body; /* the loop body */
     LLVMTypeRef f32, i64, ptr;
-    LLVMValueRef i;      /* the element index */
-    LLVMValueRef w, g;   /* this element's weight and gradient */
-    LLVMValueRef stepf;  /* (float)step */
-    LLVMValueRef lr;     /* the scheduled lr argument */
-    LLVMValueRef *hp;    /* nparams loaded hyperparameters */
-    LLVMValueRef *sptr;  /* nstates state base pointers */
-    LLVMValueRef *state; /* current value of each state */
-    bool *assigned;      /* state assigned in the body: stored at the end */
-    LLVMValueRef *local; /* current value of each local; NULL unassigned */
-    bool *local_scalar;  /* that value lives in the entry block */
-    LLVMValueRef *scope; /* per tensor: !alias.scope list */
+    LLVMValueRef i;        /* the element index */
+    LLVMValueRef w, g;     /* this element's weight and gradient */
+    LLVMValueRef stepf;    /* (float)step */
+    LLVMValueRef lr;       /* the scheduled lr argument */
+    LLVMValueRef *hp;      /* nparams loaded hyperparameters */
+    LLVMValueRef *sptr;    /* nstates state base pointers */
+    LLVMValueRef *state;   /* current value of each state */
+    bool *assigned;        /* state assigned in the body: stored at the end */
+    LLVMValueRef *local;   /* current value of each local; NULL unassigned */
+    bool *local_scalar;    /* that value lives in the entry block */
+    LLVMValueRef *scope;   /* per tensor: !alias.scope list */
     LLVMValueRef *noalias; /* per tensor: !noalias list */
     unsigned kind_scope, kind_noalias;
     char *err;
@@ -128,8 +128,7 @@ static void make_scopes(Cg *c, int ntensors)
                 others[k++] = scopes[o];
         LLVMMetadataRef self = LLVMMDNodeInContext2(c->ctx, &scopes[j], 1);
         c->scope[j] = LLVMMetadataAsValue(c->ctx, self);
-        LLVMMetadataRef rest = LLVMMDNodeInContext2(c->ctx, others,
-                                                    (size_t)k);
+        LLVMMetadataRef rest = LLVMMDNodeInContext2(c->ctx, others, (size_t)k);
         c->noalias[j] = LLVMMetadataAsValue(c->ctx, rest);
     }
     free(scopes);
@@ -200,26 +199,34 @@ static LLVMValueRef call_intrinsic(Cg *c, LLVMBuilderRef b, const char *name,
     return LLVMBuildCall2(b, ty, fn, args, nargs, "");
 }
 
-/* A libm float function of one argument. It is declared free of memory
- * effects (errno is never read), so that it can be moved and folded. */
+/* The module's declaration of libm function `name` of type ty, added on
+ * first use, free of memory effects (errno is never read). */
+static LLVMValueRef declare_libm(Cg *c, const char *name, LLVMTypeRef ty)
+{
+    LLVMValueRef fn = LLVMGetNamedFunction(c->mod, name);
+    if (fn)
+        return fn;
+    fn = LLVMAddFunction(c->mod, name, ty);
+    const char *attrs[] = {"nounwind", "willreturn", "nosync"};
+    for (size_t k = 0; k < sizeof attrs / sizeof *attrs; k++) {
+        unsigned kind =
+            LLVMGetEnumAttributeKindForName(attrs[k], strlen(attrs[k]));
+        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                                LLVMCreateEnumAttribute(c->ctx, kind, 0));
+    }
+    unsigned mem = LLVMGetEnumAttributeKindForName("memory", 6);
+    LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+                            LLVMCreateEnumAttribute(c->ctx, mem, 0));
+    return fn;
+}
+
+/* A call of libm float function `name` of one argument; being free of
+ * memory effects, it can be moved and folded. */
 static LLVMValueRef call_libm(Cg *c, LLVMBuilderRef b, const char *name,
                               LLVMValueRef x)
 {
     LLVMTypeRef ty = LLVMFunctionType(c->f32, &c->f32, 1, 0);
-    LLVMValueRef fn = LLVMGetNamedFunction(c->mod, name);
-    if (!fn) {
-        fn = LLVMAddFunction(c->mod, name, ty);
-        const char *attrs[] = {"nounwind", "willreturn", "nosync"};
-        for (size_t k = 0; k < sizeof attrs / sizeof *attrs; k++) {
-            unsigned kind =
-                LLVMGetEnumAttributeKindForName(attrs[k], strlen(attrs[k]));
-            LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                                    LLVMCreateEnumAttribute(c->ctx, kind, 0));
-        }
-        unsigned mem = LLVMGetEnumAttributeKindForName("memory", 6);
-        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                                LLVMCreateEnumAttribute(c->ctx, mem, 0));
-    }
+    LLVMValueRef fn = declare_libm(c, name, ty);
     return LLVMBuildCall2(b, ty, fn, &x, 1, "");
 }
 
@@ -233,20 +240,7 @@ static LLVMValueRef call_powf(Cg *c, LLVMBuilderRef b, LLVMValueRef *args)
 {
     LLVMTypeRef params[2] = {c->f32, c->f32};
     LLVMTypeRef ty = LLVMFunctionType(c->f32, params, 2, 0);
-    LLVMValueRef fn = LLVMGetNamedFunction(c->mod, "powf");
-    if (!fn) {
-        fn = LLVMAddFunction(c->mod, "powf", ty);
-        const char *attrs[] = {"nounwind", "willreturn", "nosync"};
-        for (size_t k = 0; k < sizeof attrs / sizeof *attrs; k++) {
-            unsigned kind =
-                LLVMGetEnumAttributeKindForName(attrs[k], strlen(attrs[k]));
-            LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                                    LLVMCreateEnumAttribute(c->ctx, kind, 0));
-        }
-        unsigned mem = LLVMGetEnumAttributeKindForName("memory", 6);
-        LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
-                                LLVMCreateEnumAttribute(c->ctx, mem, 0));
-    }
+    LLVMValueRef fn = declare_libm(c, "powf", ty);
     LLVMValueRef call = LLVMBuildCall2(b, ty, fn, args, 2, "");
     unsigned nobuiltin = LLVMGetEnumAttributeKindForName("nobuiltin", 9);
     LLVMAddCallSiteAttribute(call, LLVMAttributeFunctionIndex,
@@ -257,11 +251,11 @@ static LLVMValueRef call_powf(Cg *c, LLVMBuilderRef b, LLVMValueRef *args)
 /* fminf and fmaxf as glibc computes them: a NaN operand yields the other
  * operand, and equal operands (such as -0 and +0) yield the first. The
  * llvm.minnum lowering picks differently among signed zeros. */
-static LLVMValueRef build_min(LLVMBuilderRef b, LLVMValueRef x,
-                              LLVMValueRef y, bool max)
+static LLVMValueRef build_min(LLVMBuilderRef b, LLVMValueRef x, LLVMValueRef y,
+                              bool max)
 {
-    LLVMValueRef gt = LLVMBuildFCmp(b, max ? LLVMRealOLT : LLVMRealOGT, x,
-                                    y, "");
+    LLVMValueRef gt =
+        LLVMBuildFCmp(b, max ? LLVMRealOLT : LLVMRealOGT, x, y, "");
     LLVMValueRef pick = LLVMBuildSelect(b, gt, y, x, "");
     LLVMValueRef xnan = LLVMBuildFCmp(b, LLVMRealUNO, x, x, "");
     return LLVMBuildSelect(b, xnan, y, pick, "");
@@ -303,10 +297,10 @@ static LLVMValueRef emit_var(Cg *c, const Node *n)
 }
 
 static const char *const libm_name[FN__COUNT] = {
-    [FN_CBRT] = "cbrtf",     [FN_EXPM1] = "expm1f",   [FN_LOG1P] = "log1pf",
-    [FN_TAN] = "tanf",       [FN_ARCSIN] = "asinf",   [FN_ARCCOS] = "acosf",
-    [FN_ARCTAN] = "atanf",   [FN_SINH] = "sinhf",     [FN_COSH] = "coshf",
-    [FN_TANH] = "tanhf",     [FN_ARCSINH] = "asinhf", [FN_ARCTANH] = "atanhf",
+    [FN_CBRT] = "cbrtf",   [FN_EXPM1] = "expm1f",   [FN_LOG1P] = "log1pf",
+    [FN_TAN] = "tanf",     [FN_ARCSIN] = "asinf",   [FN_ARCCOS] = "acosf",
+    [FN_ARCTAN] = "atanf", [FN_SINH] = "sinhf",     [FN_COSH] = "coshf",
+    [FN_TANH] = "tanhf",   [FN_ARCSINH] = "asinhf", [FN_ARCTANH] = "atanhf",
 };
 
 static const char *const intrinsic_name[FN__COUNT] = {
@@ -414,16 +408,15 @@ static void emit_entry(Cg *c, LLVMValueRef fn)
     LLVMValueRef hp = LLVMGetParam(fn, 4);
     for (int k = 0; k < c->r->nparams; k++) {
         LLVMValueRef idx = LLVMConstInt(c->i64, (unsigned long long)k, 0);
-        LLVMValueRef p = LLVMBuildInBoundsGEP2(c->pre, c->f32, hp, &idx, 1,
-                                               "");
+        LLVMValueRef p = LLVMBuildInBoundsGEP2(c->pre, c->f32, hp, &idx, 1, "");
         c->hp[k] = LLVMBuildLoad2(c->pre, c->f32, p, c->r->params[k].name);
     }
 
     LLVMValueRef states = LLVMGetParam(fn, 3);
     for (int k = 0; k < c->r->nstates; k++) {
         LLVMValueRef idx = LLVMConstInt(c->i64, (unsigned long long)k, 0);
-        LLVMValueRef p = LLVMBuildInBoundsGEP2(c->pre, c->ptr, states, &idx,
-                                               1, "");
+        LLVMValueRef p =
+            LLVMBuildInBoundsGEP2(c->pre, c->ptr, states, &idx, 1, "");
         c->sptr[k] = LLVMBuildLoad2(c->pre, c->ptr, p, c->r->states[k].name);
     }
 
@@ -508,8 +501,8 @@ static void emit_loop(Cg *c, LLVMValueRef fn, LLVMBasicBlockRef entry,
 
     LLVMValueRef n = LLVMGetParam(fn, 0);
     LLVMValueRef zero = LLVMConstInt(c->i64, 0, 0);
-    LLVMValueRef next = LLVMBuildNSWAdd(c->body, c->i,
-                                        LLVMConstInt(c->i64, 1, 0), "");
+    LLVMValueRef next =
+        LLVMBuildNSWAdd(c->body, c->i, LLVMConstInt(c->i64, 1, 0), "");
     LLVMValueRef more = LLVMBuildICmp(c->body, LLVMIntSLT, next, n, "");
     LLVMBuildCondBr(c->body, more, loop, exit);
     LLVMValueRef vals[2] = {zero, next};
@@ -573,7 +566,7 @@ LLVMModuleRef cg_build(LLVMContextRef ctx, const Rule *r, const char *fname,
 {
     if (!r->ret || r->nparams < 0 || r->nstates < 0 || r->nlocals < 0) {
         diag_set(err, errlen, "codegen: rule '%s' is incomplete",
-                r->name ? r->name : "?");
+                 r->name ? r->name : "?");
         return NULL;
     }
     Cg c = {.r = r, .ctx = ctx, .err = err, .errlen = errlen};
@@ -582,8 +575,7 @@ LLVMModuleRef cg_build(LLVMContextRef ctx, const Rule *r, const char *fname,
         diag_set(err, errlen, "codegen: out of memory");
         return NULL;
     }
-    c.mod = LLVMModuleCreateWithNameInContext(r->name ? r->name : "rule",
-                                              ctx);
+    c.mod = LLVMModuleCreateWithNameInContext(r->name ? r->name : "rule", ctx);
     set_target(c.mod, tm);
     c.f32 = LLVMFloatTypeInContext(ctx);
     c.i64 = LLVMInt64TypeInContext(ctx);
@@ -592,10 +584,9 @@ LLVMModuleRef cg_build(LLVMContextRef ctx, const Rule *r, const char *fname,
     c.kind_noalias = LLVMGetMDKindIDInContext(ctx, "noalias", 7);
     make_scopes(&c, 2 + r->nstates);
 
-    LLVMTypeRef params[7] = {c.i64, c.ptr, c.ptr, c.ptr,
-                             c.ptr, c.f32, c.i64};
-    LLVMTypeRef fty = LLVMFunctionType(LLVMVoidTypeInContext(ctx), params,
-                                       7, 0);
+    LLVMTypeRef params[7] = {c.i64, c.ptr, c.ptr, c.ptr, c.ptr, c.f32, c.i64};
+    LLVMTypeRef fty =
+        LLVMFunctionType(LLVMVoidTypeInContext(ctx), params, 7, 0);
     LLVMValueRef fn = LLVMAddFunction(c.mod, fname, fty);
     set_fn_attrs(&c, fn, tm);
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(ctx, fn, "entry");
@@ -653,8 +644,8 @@ static char *dup_text(const char *s, size_t len)
     return t;
 }
 
-static char *dump_module(LLVMModuleRef m, LLVMTargetMachineRef tm,
-                         CgDump what, char *err, size_t errlen)
+static char *dump_module(LLVMModuleRef m, LLVMTargetMachineRef tm, CgDump what,
+                         char *err, size_t errlen)
 {
     if (what != CG_DUMP_IR && cg_optimize(m, tm, err, errlen) < 0)
         return NULL;
@@ -670,7 +661,7 @@ static char *dump_module(LLVMModuleRef m, LLVMTargetMachineRef tm,
     if (LLVMTargetMachineEmitToMemoryBuffer(tm, m, LLVMAssemblyFile, &msg,
                                             &buf)) {
         diag_set(err, errlen, "codegen: cannot emit assembly: %s",
-                msg ? msg : "?");
+                 msg ? msg : "?");
         LLVMDisposeMessage(msg);
         return NULL;
     }
