@@ -7,22 +7,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
 
-# expect_fail PATTERN COMMAND...: the command fails cleanly and its stderr
-# matches PATTERN (an extended regular expression).
-expect_fail() {
-    local pattern=$1
-    shift
-    timeout 60 "$@" >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    if [ "$rc" -ne 1 ] && [ "$rc" -ne 2 ]; then
-        echo "FAIL (exit $rc): $*"
-        fails=$((fails + 1))
-    elif ! grep -Eq -- "$pattern" "$tmp/err"; then
-        echo "FAIL (no '$pattern' in stderr): $*"
-        sed 's/^/    /' "$tmp/err"
-        fails=$((fails + 1))
-    fi
-}
+. "$(dirname "$0")/expect_fail.inc"
 
 printf 'rule r(lr = 1) {\n    return lr * q;\n}\n' >"$tmp/undef.opt"
 printf 'rule r(lr = 1) {\n    return lr * ;\n}\n' >"$tmp/syntax.opt"

@@ -45,20 +45,7 @@ grep -Eq '<(8|16) x float>' "$tmp/ir.ll" || fail "no vector IR"
 "$SYMOPT" compile "$SRC/examples/adamw.opt" --dump asm >"$tmp/a.s"
 grep -q '^adamw_step:' "$tmp/a.s" || fail "no function in the assembly"
 
-expect_fail() {
-    local pattern=$1
-    shift
-    timeout 60 "$@" >"$tmp/out" 2>"$tmp/err"
-    local rc=$?
-    if [ "$rc" -ne 1 ] && [ "$rc" -ne 2 ]; then
-        echo "FAIL (exit $rc): $*"
-        fails=$((fails + 1))
-    elif ! grep -Eq -- "$pattern" "$tmp/err"; then
-        echo "FAIL (no '$pattern' in stderr): $*"
-        sed 's/^/    /' "$tmp/err"
-        fails=$((fails + 1))
-    fi
-}
+. "$(dirname "$0")/expect_fail.inc"
 set +e
 lion=$SRC/examples/lion.opt
 expect_fail 'option -o needs a value' "$SYMOPT" compile "$lion" -o
